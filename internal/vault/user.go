@@ -1,0 +1,290 @@
+package vault
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+)
+
+// UserView is a decrypted profile as returned to a caller.
+type UserView struct {
+	Token   string
+	Profile json.RawMessage // the stored JSON document, keys sorted
+}
+
+// UserRow is one row of the user list (§3.6).
+type UserRow struct {
+	Token     string
+	Profile   json.RawMessage
+	EndTime   int64
+	ExpStatus string
+}
+
+// ChangeResult tells how a change request was handled. Result is "" when the
+// change was applied; "done" for a completed erasure; "request-created" or
+// "request-exists" (with RToken) when it became a request for approval.
+type ChangeResult struct {
+	Token  string
+	Result string
+	RToken string
+}
+
+// Page selects a window of a list (§1.9). Limit 0 means 10; above 100, 100.
+type Page struct {
+	Offset, Limit int
+}
+
+func (p Page) clamp() Page {
+	if p.Offset < 0 {
+		p.Offset = 0
+	}
+	switch {
+	case p.Limit <= 0:
+		p.Limit = 10
+	case p.Limit > 100:
+		p.Limit = 100
+	}
+	return p
+}
+
+var (
+	errEmptyBody   = &Error{Code: EINVALID, Message: "empty request body"}
+	errNoIndex     = &Error{Code: EINVALID, Message: "failed to create user, all user lookup fields are missing"}
+	errCorruptUser = &Error{Code: EINTERNAL, Message: "internal error"}
+)
+
+// CreateUser stores a new profile and returns the new user token.
+// Root may always create; anyone may when anonymous creation is on.
+// Errors: EINVALID "empty request body", "bad <field>", "failed to create
+// user, all user lookup fields are missing"; ECONFLICT "duplicate index: <field>".
+func (s *Service) CreateUser(ctx context.Context, actor Actor, profile map[string]any) (string, error) {
+	if actor.Kind != ActorRoot && !(actor.Kind == ActorAnonymous && s.opts.AnonymousCreate) {
+		return "", ErrAccessDenied
+	}
+	if len(profile) == 0 {
+		return "", errEmptyBody
+	}
+	ix, err := s.indexes(profile)
+	if err != nil {
+		return "", err
+	}
+	if ix == (Index{}) {
+		return "", errNoIndex
+	}
+	plain, err := EncodeDocument(profile)
+	if err != nil {
+		return "", Wrap(EINVALID, "failed to decode request body", err)
+	}
+	token := NewUUID()
+	dk, wrapped, err := s.keys.NewDataKey(userKeyAAD(token))
+	if err != nil {
+		return "", fmt.Errorf("vault: create user: %w", err)
+	}
+	now := s.now()
+	rec := &UserRecord{
+		Token:   token,
+		DataKey: wrapped,
+		Profile: dk.Seal(plain, userProfileAAD(token)),
+		Index:   ix,
+		Created: now,
+		Updated: now,
+	}
+	if err := s.store.Update(ctx, func(tx Tx) error { return tx.InsertUser(ctx, rec) }); err != nil {
+		return "", err
+	}
+	return token, nil
+}
+
+// GetUser returns the profile of the live user id names.
+// Errors: ENOTFOUND; EFORBIDDEN for a login token of another subject.
+func (s *Service) GetUser(ctx context.Context, actor Actor, id Identity) (UserView, error) {
+	rec, err := s.subject(ctx, actor, id)
+	if err != nil {
+		return UserView{}, err
+	}
+	plain, err := s.openProfile(rec)
+	if err != nil {
+		return UserView{}, err
+	}
+	return UserView{Token: rec.Token, Profile: plain}, nil
+}
+
+// UpdateUser applies a merge patch (map) or JSON Patch (slice) to a profile
+// atomically and re-indexes it. Concurrent updates are serialised by the
+// store, so none is lost.
+// Errors: EINVALID "empty request body", "failed to apply patch", "bad <field>";
+// ENOTFOUND; EFORBIDDEN; ECONFLICT "duplicate index: <field>".
+func (s *Service) UpdateUser(ctx context.Context, actor Actor, id Identity, patch any) (ChangeResult, error) {
+	rec, err := s.subject(ctx, actor, id)
+	if err != nil {
+		return ChangeResult{}, err
+	}
+	if isEmptyBody(patch) {
+		return ChangeResult{}, errEmptyBody
+	}
+	err = s.store.Update(ctx, func(tx Tx) error {
+		cur, err := tx.UserByToken(ctx, rec.Token)
+		if err != nil {
+			return err
+		}
+		if !cur.Live() {
+			return ErrNotFound
+		}
+		dk, err := s.userKey(cur)
+		if err != nil {
+			return err
+		}
+		plain, err := dk.Open(cur.Profile, userProfileAAD(cur.Token))
+		if err != nil {
+			return Wrap(EINTERNAL, "internal error", fmt.Errorf("vault: open profile: %w", err))
+		}
+		doc, err := decodeObject(plain)
+		if err != nil {
+			return Wrap(EINTERNAL, "internal error", err)
+		}
+		if doc, err = ApplyPatch(doc, patch); err != nil {
+			return err
+		}
+		if cur.Index, err = s.indexes(doc); err != nil {
+			return err
+		}
+		if plain, err = EncodeDocument(doc); err != nil {
+			return errPatch
+		}
+		cur.Profile = dk.Seal(plain, userProfileAAD(cur.Token))
+		cur.Updated = s.now()
+		return tx.UpdateUser(ctx, cur)
+	})
+	if err != nil {
+		return ChangeResult{}, err
+	}
+	return ChangeResult{Token: rec.Token}, nil
+}
+
+// EraseUser forgets a user (§3.5): profile, indexes and data key are destroyed
+// in one transaction, so every ciphertext of the user becomes unreadable;
+// the token stays reserved and answers 404 from then on.
+// Errors: ENOTFOUND; EFORBIDDEN.
+func (s *Service) EraseUser(ctx context.Context, actor Actor, id Identity) (ChangeResult, error) {
+	rec, err := s.subject(ctx, actor, id)
+	if err != nil {
+		return ChangeResult{}, err
+	}
+	if err := s.store.Update(ctx, func(tx Tx) error {
+		return tx.EraseUser(ctx, rec.Token, s.now())
+	}); err != nil {
+		return ChangeResult{}, err
+	}
+	s.keys.ForgetDataKey(rec.DataKey)
+	return ChangeResult{Token: rec.Token, Result: "done"}, nil
+}
+
+// ListUsers returns live users in creation order, when listing is enabled.
+// Errors: EFORBIDDEN when generic.list_users is off or the caller is not root.
+func (s *Service) ListUsers(ctx context.Context, actor Actor, page Page) ([]UserRow, int, error) {
+	if actor.Kind != ActorRoot || !s.opts.ListUsers {
+		return nil, 0, ErrAccessDenied
+	}
+	page = page.clamp()
+	recs, total, err := s.store.ListUsers(ctx, page.Offset, page.Limit)
+	if err != nil {
+		return nil, 0, err
+	}
+	rows := make([]UserRow, 0, len(recs))
+	for _, rec := range recs {
+		plain, err := s.openProfile(rec)
+		if err != nil {
+			return nil, 0, err
+		}
+		rows = append(rows, UserRow{Token: rec.Token, Profile: plain})
+	}
+	return rows, total, nil
+}
+
+// subject resolves id to a live user and applies the U/R guard (§1.5 steps
+// 6 and 7): a login token learns nothing about other subjects (403, never 404).
+func (s *Service) subject(ctx context.Context, actor Actor, id Identity) (*UserRecord, error) {
+	rec, err := s.lookup(ctx, s.store, id)
+	switch actor.Kind {
+	case ActorRoot:
+		return rec, err
+	case ActorLogin:
+		if err != nil && ErrorCode(err) != ENOTFOUND {
+			return nil, err
+		}
+		if err != nil || rec.Token != actor.UserToken {
+			return nil, ErrAccessDenied
+		}
+		return rec, nil
+	}
+	return nil, ErrAccessDenied
+}
+
+// lookup finds the live user an identity names. Errors: ErrNotFound.
+func (s *Service) lookup(ctx context.Context, r Reader, id Identity) (*UserRecord, error) {
+	if id.Empty || id.Value == "" {
+		return nil, ErrNotFound
+	}
+	var rec *UserRecord
+	var err error
+	if id.Mode == ModeToken {
+		rec, err = r.UserByToken(ctx, id.Value)
+	} else {
+		rec, err = r.UserByIndex(ctx, id.Mode, s.keys.BlindIndex(string(id.Mode), id.Value))
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !rec.Live() {
+		return nil, ErrNotFound
+	}
+	return rec, nil
+}
+
+// indexes computes the blind indexes of a profile's index fields (§3.1).
+// Errors: EINVALID "bad <field>" for a value that is not a string, number or null.
+func (s *Service) indexes(doc map[string]any) (Index, error) {
+	var ix Index
+	for _, f := range IndexFields {
+		var raw string
+		switch v := doc[string(f)].(type) {
+		case nil:
+			continue
+		case string:
+			raw = v
+		case json.Number:
+			raw = string(v)
+		default:
+			return Index{}, Errorf(EINVALID, "bad %s", f)
+		}
+		if norm, ok := s.opts.Normalizer.Normalize(f, raw); ok {
+			ix.Set(f, s.keys.BlindIndex(string(f), norm))
+		}
+	}
+	return ix, nil
+}
+
+func (s *Service) userKey(rec *UserRecord) (DataKey, error) {
+	dk, err := s.keys.OpenDataKey(rec.DataKey, userKeyAAD(rec.Token))
+	if err != nil {
+		return nil, &Error{Code: EINTERNAL, Message: "internal error", Err: fmt.Errorf("vault: open data key of user: %w", err)}
+	}
+	return dk, nil
+}
+
+// openProfile decrypts a stored profile. A tampered or moved ciphertext fails
+// with an internal error, never wrong data.
+func (s *Service) openProfile(rec *UserRecord) ([]byte, error) {
+	dk, err := s.userKey(rec)
+	if err != nil {
+		return nil, err
+	}
+	plain, err := dk.Open(rec.Profile, userProfileAAD(rec.Token))
+	if err != nil {
+		return nil, &Error{Code: EINTERNAL, Message: errCorruptUser.Message, Err: fmt.Errorf("vault: open profile: %w", err)}
+	}
+	return plain, nil
+}
+
+func userKeyAAD(token string) []byte     { return AAD("users", "datakey", token) }
+func userProfileAAD(token string) []byte { return AAD("users", "profile", token) }
