@@ -1,0 +1,36 @@
+'use strict';
+// Builds piivault once and runs every test file against that binary, one file at a time (each
+// file starts its own server). The whole run is bounded so CI never waits on a hung test.
+
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+const { build } = require('./harness');
+
+const RUN_TIMEOUT_MS = 15 * 60 * 1000;
+
+async function main() {
+  const prebuilt = Boolean(process.env.PIIVAULT_BIN);
+  const bin = await build();
+  const dir = path.join(__dirname, 'test');
+  const files = process.argv.slice(2).length
+    ? process.argv.slice(2)
+    : fs.readdirSync(dir).filter((f) => f.endsWith('.test.js')).sort().map((f) => path.join(dir, f));
+  const child = spawn(process.execPath, ['--test', '--test-concurrency=1', ...files], {
+    stdio: 'inherit',
+    env: { ...process.env, PIIVAULT_BIN: bin },
+  });
+  const timer = setTimeout(() => {
+    console.error(`compat tests still running after ${RUN_TIMEOUT_MS} ms: killing them`);
+    child.kill('SIGKILL');
+  }, RUN_TIMEOUT_MS);
+  const code = await new Promise((resolve) => child.on('exit', (c, sig) => resolve(sig ? 1 : c)));
+  clearTimeout(timer);
+  if (!prebuilt) fs.rmSync(path.dirname(bin), { recursive: true, force: true });
+  process.exitCode = code;
+}
+
+main().catch((err) => {
+  console.error(err.message);
+  process.exitCode = 1;
+});
