@@ -20,6 +20,21 @@ type Options struct {
 	Normalizer Normalizer
 	// Clock defaults to the system clock.
 	Clock Clock
+	// MaxSessionRetention caps session lifetimes (policy.max_session_retention_period, default 1h).
+	MaxSessionRetention time.Duration
+	// MaxTokenRetention caps vault-token lifetimes (policy.max_token_retention_period); 0 = no cap.
+	MaxTokenRetention time.Duration
+	// TokenEmailDomain is the domain of email-format vault tokens (default piivault.invalid).
+	TokenEmailDomain string
+	// ScopedTokens are the configured tokenization credentials (auth.scoped_tokens).
+	ScopedTokens []ScopedToken
+}
+
+// ScopedToken is a configured credential limited to tokenization scopes.
+type ScopedToken struct {
+	Name   string
+	SHA256 [32]byte // SHA-256 of the token; the token itself is never kept
+	Scopes []string // token:create, token:read, token:delete
 }
 
 // Service implements the use cases of the vault, one method each. It is safe
@@ -37,6 +52,12 @@ func NewService(store Store, keys Keys, opts Options) *Service {
 	clock := opts.Clock
 	if clock == nil {
 		clock = SystemClock{}
+	}
+	if opts.MaxSessionRetention <= 0 {
+		opts.MaxSessionRetention = time.Hour
+	}
+	if opts.TokenEmailDomain == "" {
+		opts.TokenEmailDomain = "piivault.invalid"
 	}
 	return &Service{store: store, keys: keys, opts: opts, clock: clock}
 }
@@ -75,6 +96,11 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Actor, error)
 	if subtle.ConstantTimeCompare(sum[:], s.opts.RootTokenHash[:]) == 1 {
 		return Root, nil
 	}
+	for _, st := range s.opts.ScopedTokens {
+		if subtle.ConstantTimeCompare(sum[:], st.SHA256[:]) == 1 {
+			return Actor{Kind: ActorScoped, Name: st.Name, Scopes: st.Scopes}, nil
+		}
+	}
 	return Actor{}, ErrAccessDenied
 }
 
@@ -92,7 +118,22 @@ func (s *Service) Ping(ctx context.Context) error { return s.store.Ping(ctx) }
 
 func (s *Service) now() int64 { return s.clock.Now().Unix() }
 
-func (s *Service) nowTime() time.Time { return s.clock.Now() }
+// HasScope reports whether the actor may use a tokenization route needing
+// scope: root always, a scoped token when it holds the scope.
+func (a Actor) HasScope(scope string) bool {
+	if a.Kind == ActorRoot {
+		return true
+	}
+	if a.Kind != ActorScoped {
+		return false
+	}
+	for _, s := range a.Scopes {
+		if s == scope {
+			return true
+		}
+	}
+	return false
+}
 
 // HashToken returns the SHA-256 of a secret token, the only form in which
 // piivault keeps tokens it issues or is configured with.

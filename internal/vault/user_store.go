@@ -72,7 +72,8 @@ type UserWriter interface {
 	// Errors: ErrNotFound; ECONFLICT "duplicate index: <field>" as InsertUser.
 	UpdateUser(ctx context.Context, u *UserRecord) error
 	// EraseUser removes the profile, data key and indexes of a live user and
-	// everything else held about them, keeping the token reserved.
+	// everything else held about them (sessions included), keeping the token
+	// reserved.
 	// Errors: ErrNotFound.
 	EraseUser(ctx context.Context, token string, when int64) error
 }
