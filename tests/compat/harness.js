@@ -89,8 +89,11 @@ async function start() {
     async stop() {
       if (!exited) {
         child.kill('SIGTERM');
-        const timer = sleep(STOP_TIMEOUT_MS).then(() => 'timeout');
-        if ((await Promise.race([exit, timer])) === 'timeout') {
+        let timer;
+        const timeout = new Promise((r) => { timer = setTimeout(r, STOP_TIMEOUT_MS, 'timeout'); });
+        const outcome = await Promise.race([exit, timeout]);
+        clearTimeout(timer); // a pending timer would keep the test process alive
+        if (outcome === 'timeout') {
           child.kill('SIGKILL');
           await exit;
         }
