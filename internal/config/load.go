@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/spf13/viper"
+
+	"piivault/internal/vault"
 )
 
 // Source says where Load reads settings from, besides the built-in defaults
@@ -154,9 +156,9 @@ func (c *Config) loadPolicy(v *viper.Viper) {
 		if raw == "" && p.optional {
 			continue
 		}
-		d, err := parsePolicyDuration(raw)
+		d, err := vault.ParsePolicyDuration(raw)
 		if err != nil {
-			c.problems = append(c.problems, fmt.Sprintf("%s: %q: %v", p.key, raw, err))
+			c.problems = append(c.problems, fmt.Sprintf("%s: %q: want a positive number of seconds, or a number with suffix s, h, d or m (m = month of 31 days)", p.key, raw))
 			continue
 		}
 		*p.dst = d
