@@ -98,6 +98,19 @@ describe('@databunker/session-store against piivault', { timeout: 120000 }, () =
     assert.equal(value.payload, 'p'.repeat(1000 + value.writer), 'never a mix of two writes');
   });
 
+  it('an expired session reads as "no session", so express-session starts a fresh one', async () => {
+    const sid = newSid();
+    assert.deepEqual(await set(sid, { views: 1, expiration: '1s' }), { err: null, value: null });
+    // Expiry has whole-second resolution: poll, bounded, instead of sleeping a fixed time.
+    const deadline = Date.now() + 5000;
+    let res = await get(sid);
+    while (res.value !== null && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+      res = await get(sid);
+    }
+    assert.deepEqual(res, { err: null, value: null });
+  });
+
   it('touch rewrites the session like set', async () => {
     const sid = newSid();
     await set(sid, { views: 1, cookie: { path: '/' } });
