@@ -38,5 +38,7 @@ func (k *Keyring) BlindIndex(field, normalised string) string {
 	if cap(ix.buf) > 4096 {
 		ix.buf = make([]byte, 0, 128) // do not pin a huge value's buffer in the pool
 	}
-	return hex.EncodeToString(sum)
+	var out [2 * sha256.Size]byte
+	hex.Encode(out[:], sum)
+	return string(out[:])
 }

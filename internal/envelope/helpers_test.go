@@ -8,6 +8,9 @@ import (
 	"piivault/internal/vault"
 )
 
+// testNow is the fixed clock of tests: 2026-01-01T00:00:00Z.
+var testNow = time.Unix(1767225600, 0)
+
 // testMaster returns a fixed 32-byte master key that differs per seed.
 func testMaster(seed byte) []byte {
 	m := make([]byte, keySize)
@@ -21,7 +24,7 @@ func testMaster(seed byte) []byte {
 // and that version's record.
 func newTestKeyring(t testing.TB, master []byte) (*Keyring, vault.KEKRecord) {
 	t.Helper()
-	rec, err := NewKEK(master, 1, time.Unix(1767225600, 0))
+	rec, err := NewKEK(master, 1, testNow)
 	if err != nil {
 		t.Fatalf("NewKEK: %v", err)
 	}
