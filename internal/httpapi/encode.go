@@ -1,0 +1,82 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+)
+
+// Response bodies. Field order is the key order of the contract (§1.3), so
+// every shape is a struct, never a map.
+
+type errorResponse struct {
+	Status  string `json:"status"`
+	Message string `json:"message"`
+}
+
+type tokenResponse struct {
+	Status string `json:"status"`
+	Token  string `json:"token"`
+}
+
+type dataResponse struct {
+	Status string          `json:"status"`
+	Token  string          `json:"token"`
+	Data   json.RawMessage `json:"data"`
+}
+
+// resultResponse answers a change that became a request (rtoken set) or an
+// erasure that is done (rtoken omitted).
+type resultResponse struct {
+	Status string `json:"status"`
+	Result string `json:"result"`
+	RToken string `json:"rtoken,omitempty"`
+}
+
+// pageResponse is the paged answer of §1.9. Rows is never nil, so an empty
+// page reads "rows":[].
+type pageResponse[T any] struct {
+	Status string `json:"status"`
+	Total  int    `json:"total"`
+	Rows   []T    `json:"rows"`
+}
+
+// respond writes v as the JSON body. It encodes into a pooled buffer first, so
+// the response gets a Content-Length and a failed encoding (only a corrupt
+// stored document can cause one) still becomes a clean, logged 500.
+func (h *handler) respond(w http.ResponseWriter, r *http.Request, status int, v any) {
+	buf := bufferPool.Get().(*bytes.Buffer)
+	defer putBuffer(buf)
+	enc := json.NewEncoder(buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		// The encoder's message may quote document content: not logged.
+		h.logger.LogAttrs(r.Context(), slog.LevelError, "encode response failed",
+			slog.String("request_id", exchangeOf(r).id))
+		buf.Reset()
+		buf.WriteString(`{"status":"error","message":"internal error"}` + "\n")
+		status = http.StatusInternalServerError
+	}
+	hdr := w.Header()
+	hdr["Content-Type"] = jsonContentType
+	hdr["Content-Length"] = []string{strconv.Itoa(buf.Len())}
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// writeText answers with a short plain-text body (the /status routes).
+func writeText(w http.ResponseWriter, status int, body string) {
+	hdr := w.Header()
+	hdr["Content-Type"] = textContentType
+	hdr["Content-Length"] = []string{strconv.Itoa(len(body))}
+	w.WriteHeader(status)
+	io.WriteString(w, body)
+}
+
+var (
+	jsonContentType = []string{"application/json; charset=utf-8"}
+	textContentType = []string{"text/plain; charset=utf-8"}
+)

@@ -1,0 +1,66 @@
+// Package httpapi serves the piivault HTTP API (api.md): routing, middleware,
+// body decoding, and the single mapping from vault error codes to HTTP
+// statuses. Handlers are thin: they read path values, decode the body, call
+// one vault.Service method with the request's context and encode the answer.
+package httpapi
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"piivault/internal/vault"
+)
+
+// Options configure the HTTP layer. Zero values take the defaults of §16.
+type Options struct {
+	// MaxBodyBytes limits a request body (server.max_body_bytes); default 1 MiB.
+	MaxBodyBytes int64
+	// MaxJSONDepth limits JSON nesting, the top-level value being level 1
+	// (server.max_json_depth); default 32.
+	MaxJSONDepth int
+	// CORSOrigins lists the origins allowed to call the API from a browser
+	// (server.cors_origins); the single entry "*" allows any. Empty: CORS off.
+	CORSOrigins []string
+	// HSTS sends Strict-Transport-Security on plain-HTTP connections too, for
+	// TLS that ends at a proxy (server.hsts). TLS connections always get it.
+	HSTS bool
+	// Logger receives the access log and internal errors; default discards.
+	Logger *slog.Logger
+}
+
+// Defaults of §16.
+const (
+	DefaultMaxBodyBytes = 1 << 20
+	DefaultMaxJSONDepth = 32
+)
+
+type handler struct {
+	svc    *vault.Service
+	opts   Options
+	logger *slog.Logger
+	mux    *chi.Mux
+}
+
+// New returns the API handler over svc. It answers every request itself:
+// unknown paths get 404 "endpoint is missing", never a redirect or a
+// plain-text error.
+func New(svc *vault.Service, opts Options) http.Handler {
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if opts.MaxJSONDepth <= 0 {
+		opts.MaxJSONDepth = DefaultMaxJSONDepth
+	}
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	h := &handler{svc: svc, opts: opts, logger: logger, mux: chi.NewRouter()}
+	h.mux.Use(h.routing)
+	h.mux.NotFound(func(w http.ResponseWriter, r *http.Request) { h.fail(w, r, errEndpointMissing) })
+	h.mux.MethodNotAllowed(h.methodNotAllowed)
+	h.routes(h.mux)
+	return h
+}

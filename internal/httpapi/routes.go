@@ -1,0 +1,71 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+)
+
+// routes registers the routes of api.md §2 with the guard of their auth
+// column (§1.6). Routes of later sections join this list as they are built.
+func (h *handler) routes(r chi.Router) {
+	// §3 Users
+	r.Post("/v1/user", h.auth(guardCreate, h.createUser))
+	r.Get("/v1/user/{mode}/{identity}", h.auth(guardUser, h.getUser))
+	r.Put("/v1/user/{mode}/{identity}", h.auth(guardUser, h.updateUser))
+	r.Delete("/v1/user/{mode}/{identity}", h.auth(guardUser, h.eraseUser))
+	r.Get("/v1/users", h.auth(guardRoot, h.listUsers))
+	r.Post("/v1/users", h.auth(guardRoot, h.listUsers))
+
+	// §14 System
+	r.Get("/status", h.status)
+	r.Head("/status", h.status)
+	r.Get("/v1/status", h.status)
+	r.Head("/v1/status", h.status)
+}
+
+// methodNotAllowed answers a known path whose method has no route: OPTIONS
+// gets 204 with Allow (plus the CORS preflight headers for an allowed
+// origin), any other method 405 with Allow (§1.11). chi also lands here,
+// before routing, for methods it does not know, so a path that matches no
+// route at all still gets 404.
+func (h *handler) methodNotAllowed(w http.ResponseWriter, r *http.Request) {
+	allow := h.allowedMethods(chi.RouteContext(r.Context()).RoutePath)
+	if allow == "" {
+		h.fail(w, r, errEndpointMissing)
+		return
+	}
+	hdr := w.Header()
+	hdr["Allow"] = []string{allow}
+	if r.Method != http.MethodOptions {
+		h.fail(w, r, errMethodNotAllowed)
+		return
+	}
+	if exchangeOf(r).corsOrigin != "" {
+		hdr["Access-Control-Allow-Methods"] = preflightMethods
+		hdr["Access-Control-Allow-Headers"] = preflightHeaders
+		hdr["Access-Control-Max-Age"] = preflightMaxAge
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// routeMethods are the methods any route of §2 uses, in the order Allow lists them.
+var routeMethods = [...]string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodDelete}
+
+// allowedMethods returns the Allow value for path, or "" when no route
+// matches it. It runs on the error path only, so probing the tree once per
+// method is cheap enough.
+func (h *handler) allowedMethods(path string) string {
+	rctx := chi.NewRouteContext()
+	allow := ""
+	for _, m := range routeMethods {
+		rctx.Reset()
+		if h.mux.Match(rctx, m, path) {
+			allow += m + ", "
+		}
+	}
+	if allow == "" {
+		return ""
+	}
+	return allow + http.MethodOptions
+}
