@@ -1,0 +1,147 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"math/rand/v2"
+	"time"
+
+	"piivault/internal/vault"
+)
+
+// runner is what SQL runs on: a pool (*sql.DB) or a transaction (*sql.Tx).
+type runner interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// reader holds the read methods of every resource. Outside a transaction it
+// runs on the pool and bounds each call by timeout; inside one it runs on
+// the transaction, whose Update call is bounded already.
+type reader struct {
+	d       *dialect
+	run     runner
+	timeout time.Duration // 0 inside a transaction
+	lock    bool          // inside a PostgreSQL/MySQL transaction: reads lock their rows
+	detach  bool          // inside the SQLite writer: see bound
+}
+
+// bound returns the context a call runs its statements with.
+//
+// In the SQLite writer the statements ignore cancellation: mattn interrupts
+// a cancelled statement with sqlite3_interrupt, and an interrupted write
+// rolls back the whole transaction, which other callers' writes share.
+// A caller that gives up is told so by Update instead.
+func (r *reader) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	switch {
+	case r.detach:
+		return context.WithoutCancel(ctx), func() {}
+	case r.timeout > 0:
+		return context.WithTimeout(ctx, r.timeout)
+	}
+	return ctx, func() {}
+}
+
+// sql returns query in the dialect's form, locking the rows it reads when
+// the reader belongs to a PostgreSQL/MySQL transaction and lockable is set.
+func (r *reader) sql(query string, lockable bool) string {
+	return r.d.text(query, lockable && r.lock)
+}
+
+// txn is one read-write transaction: the vault.Tx given to Update's fn.
+type txn struct {
+	reader
+}
+
+func newTxn(d *dialect, run runner, detach bool) *txn {
+	return &txn{reader{d: d, run: run, lock: d.forUpdate != "", detach: detach}}
+}
+
+// maxAttempts bounds the runs of one Update on PostgreSQL/MySQL when the
+// database aborts it for a deadlock or serialisation failure.
+const maxAttempts = 5
+
+// Update runs fn in one read-write transaction and answers only after the
+// commit is durable. An error of fn rolls back fn's changes and is returned
+// as is. On SQLite concurrent Updates share one commit (group commit); fn
+// must not call Update itself. On PostgreSQL/MySQL fn may run again, up to
+// 5 times, after a deadlock or serialisation failure. The whole call is
+// bounded by QueryTimeout; when it gives up while fn runs, the outcome is
+// unknown (as with a connection lost during COMMIT).
+// Errors: fn's error; EUNAVAILABLE when the database is unreachable, busy,
+// full or closed, or the time is up; EINTERNAL otherwise.
+func (db *DB) Update(ctx context.Context, fn func(tx vault.Tx) error) error {
+	return db.update(ctx, func(t *txn) error { return fn(t) })
+}
+
+func (db *DB) update(ctx context.Context, fn func(*txn) error) error {
+	ctx, cancel := context.WithTimeout(ctx, db.cfg.QueryTimeout)
+	defer cancel()
+	if db.writer != nil {
+		return db.writer.do(ctx, fn)
+	}
+	for attempt := 1; ; attempt++ {
+		err := db.runTx(ctx, fn)
+		if err == nil || attempt == maxAttempts || !db.d.retryable(err) {
+			return err
+		}
+		// Jittered backoff so that the transactions that deadlocked do not
+		// meet again at once.
+		wait := time.Duration(attempt) * time.Duration(1+rand.IntN(5)) * time.Millisecond
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return unavailableErr("update", ctx.Err())
+		}
+	}
+}
+
+// runTx runs fn once in a pool transaction. READ COMMITTED plus locking
+// reads serialises writers of one row without MySQL's gap locks; the
+// UNIQUE constraints settle races on new index values.
+func (db *DB) runTx(ctx context.Context, fn func(*txn) error) error {
+	tx, err := db.pool.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
+	if err != nil {
+		return db.d.wrap("begin", err)
+	}
+	done := false
+	defer func() {
+		if !done { // fn failed or panicked
+			tx.Rollback()
+		}
+	}()
+	if err := fn(newTxn(db.d, tx, false)); err != nil {
+		return err
+	}
+	done = true
+	return db.d.wrap("commit", tx.Commit())
+}
+
+// affected turns an UPDATE or DELETE that matched no row into ErrNotFound.
+func affected(res sql.Result) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return vault.ErrNotFound
+	}
+	return nil
+}
+
+// nullString stores an absent value ("") as NULL, which UNIQUE ignores.
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// nullBytes stores nil as NULL rather than as an empty blob.
+func nullBytes(b []byte) any {
+	if b == nil {
+		return nil
+	}
+	return b
+}
