@@ -1,0 +1,192 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"piivault/internal/config"
+	"piivault/internal/envelope"
+	"piivault/internal/httpapi"
+	"piivault/internal/phone"
+	"piivault/internal/sqlstore"
+	"piivault/internal/vault"
+)
+
+// HTTP server limits of api.md §1.1.
+const (
+	readHeaderTimeout = 10 * time.Second
+	readTimeout       = 30 * time.Second
+	writeTimeout      = 30 * time.Second
+	idleTimeout       = 120 * time.Second
+	// net/http reads up to MaxHeaderBytes plus 4 KiB of slack before it
+	// answers 431, so this makes the request line and headers together at
+	// most the contract's 64 KiB.
+	maxHeaderBytes = 64<<10 - 4096
+)
+
+// server is what the shared start-up path needs beyond the configuration.
+type server struct {
+	cfg       *config.Config
+	masterKey []byte
+	rootToken string
+	demo      bool
+	logger    *slog.Logger
+}
+
+// errWrongMasterKey is the operator-facing form of envelope.ErrWrongMasterKey.
+var errWrongMasterKey = errors.New("the master key does not match this database: it opens none of the stored key-encryption keys; " +
+	"configure the key the database was initialised with (keys.master_key or keys.master_key_file)")
+
+// run opens and migrates the database, opens the keyring, serves HTTP until
+// SIGINT or SIGTERM, then stops accepting, lets in-flight requests finish
+// within server.shutdown_timeout, and closes the database. A clean stop
+// returns nil.
+func (s *server) run(ctx context.Context) error {
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	db, err := openStore(ctx, s.cfg)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := db.Close(); err != nil {
+			s.logger.Error("closing the database failed", "err", err)
+		}
+	}()
+	keys, err := envelope.Ensure(ctx, s.masterKey, db, time.Now())
+	clear(s.masterKey)
+	if errors.Is(err, envelope.ErrWrongMasterKey) {
+		return errWrongMasterKey
+	} else if err != nil {
+		return fmt.Errorf("open keyring: %w", err)
+	}
+	opts, err := serviceOptions(s.cfg, s.rootToken)
+	if err != nil {
+		return err
+	}
+	svc := vault.NewService(db, keys, opts)
+	handler := httpapi.New(svc, httpapi.Options{
+		MaxBodyBytes: s.cfg.Server.MaxBodyBytes,
+		MaxJSONDepth: s.cfg.Server.MaxJSONDepth,
+		CORSOrigins:  s.cfg.Server.CORSOrigins,
+		HSTS:         s.cfg.Server.HSTS,
+		Logger:       s.logger,
+	})
+	return s.listenAndServe(ctx, stop, handler)
+}
+
+// listenAndServe serves handler until ctx ends, then shuts down gracefully
+// (go-chi _examples/graceful). stop restores default signal handling, so a
+// second Ctrl-C during a slow shutdown kills the process at once.
+func (s *server) listenAndServe(ctx context.Context, stop func(), handler http.Handler) error {
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn),
+	}
+	tlsOn := s.cfg.SSL.Enabled()
+	if tlsOn {
+		cert, err := tls.LoadX509KeyPair(s.cfg.SSL.Certificate, s.cfg.SSL.CertificateKey)
+		if err != nil {
+			return fmt.Errorf("load TLS certificate: %w", err)
+		}
+		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
+	}
+	ln, err := net.Listen("tcp", s.cfg.Server.Addr())
+	if err != nil {
+		return err
+	}
+	s.logger.Info("piivault listening", "version", buildVersion(), "addr", ln.Addr().String(),
+		"tls", tlsOn, "storage", s.cfg.Storage.Driver, "demo", s.demo)
+
+	errc := make(chan error, 1)
+	go func() {
+		if tlsOn {
+			errc <- srv.ServeTLS(ln, "", "")
+		} else {
+			errc <- srv.Serve(ln)
+		}
+	}()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	stop()
+	s.logger.Info("shutting down: finishing requests in flight", "timeout", s.cfg.Server.ShutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.Server.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		srv.Close()
+		return fmt.Errorf("shutdown: requests still running after %s were cut off: %w", s.cfg.Server.ShutdownTimeout, err)
+	}
+	<-errc // http.ErrServerClosed once Serve has returned
+	s.logger.Info("piivault stopped")
+	return nil
+}
+
+// serviceOptions maps the configuration onto the vault's options.
+func serviceOptions(cfg *config.Config, rootToken string) (vault.Options, error) {
+	scoped := make([]vault.ScopedToken, 0, len(cfg.Auth.ScopedTokens))
+	for _, t := range cfg.Auth.ScopedTokens {
+		st := vault.ScopedToken{Name: t.Name, Scopes: t.Scopes}
+		if n, err := hex.Decode(st.SHA256[:], []byte(t.SHA256)); err != nil || n != len(st.SHA256) {
+			return vault.Options{}, fmt.Errorf("auth.scoped_tokens: %s: bad sha256", t.Name) // Validate rules this out
+		}
+		scoped = append(scoped, st)
+	}
+	return vault.Options{
+		RootTokenHash:       vault.HashToken(rootToken),
+		AnonymousCreate:     cfg.Generic.CreateUserWithoutAccessToken,
+		ListUsers:           cfg.Generic.ListUsers,
+		Normalizer:          vault.Normalizer{Phone: phone.Normalizer(cfg.SMS.DefaultCountry)},
+		MaxSessionRetention: cfg.Policy.MaxSessionRetention,
+		MaxTokenRetention:   cfg.Policy.MaxTokenRetention,
+		TokenEmailDomain:    cfg.Tokenization.EmailDomain,
+		ScopedTokens:        scoped,
+	}, nil
+}
+
+// openStore creates the SQLite data directory when needed, opens the
+// database and applies pending migrations.
+func openStore(ctx context.Context, cfg *config.Config) (*sqlstore.DB, error) {
+	if cfg.Storage.Driver == sqlstore.SQLite {
+		if err := os.MkdirAll(cfg.Server.DataDir, 0o700); err != nil {
+			return nil, fmt.Errorf("create data directory: %w", err)
+		}
+	}
+	st := cfg.Storage
+	db, err := sqlstore.Open(ctx, sqlstore.Config{
+		Driver:          st.Driver,
+		DSN:             st.DSN.Value(),
+		MaxOpenConns:    st.MaxOpenConns,
+		MaxIdleConns:    st.MaxIdleConns,
+		ConnMaxLifetime: st.ConnMaxLifetime,
+		ConnMaxIdleTime: st.ConnMaxIdleTime,
+		BusyTimeout:     st.BusyTimeout,
+		QueryTimeout:    st.QueryTimeout,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open %s database: %w", st.Driver, err)
+	}
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("migrate %s database: %w", st.Driver, err)
+	}
+	return db, nil
+}
