@@ -65,12 +65,14 @@ func newAEAD(key []byte) (cipher.AEAD, error) {
 // seal encrypts plaintext under aead with a fresh random nonce and returns
 // the full ciphertext, header included.
 func seal(aead cipher.AEAD, format byte, id uint32, plaintext, aad []byte) []byte {
-	out := make([]byte, headerLen+nonceLen, len(plaintext)+overhead)
+	n := len(plaintext) + overhead
+	buf := make([]byte, n+headerLen+len(aad))
+	out := buf[: headerLen+nonceLen : n]
 	out[0] = format
 	binary.BigEndian.PutUint32(out[1:headerLen], id)
 	nonce := out[headerLen : headerLen+nonceLen]
 	rand.Read(nonce) // never fails: crypto/rand crashes the program instead
-	return aead.Seal(out, nonce, plaintext, additionalData(out[:headerLen], aad))
+	return aead.Seal(out, nonce, plaintext, additionalData(buf[n:], out[:headerLen], aad))
 }
 
 // header returns the format and key id of ciphertext after checking that it
@@ -87,17 +89,22 @@ func header(ciphertext []byte) (format byte, id uint32, err error) {
 func open(aead cipher.AEAD, ciphertext, aad []byte) ([]byte, error) {
 	nonce := ciphertext[headerLen : headerLen+nonceLen]
 	body := ciphertext[headerLen+nonceLen:]
-	plaintext, err := aead.Open(nil, nonce, body, additionalData(ciphertext[:headerLen], aad))
+	n := len(body) - tagLen
+	buf := make([]byte, n+headerLen+len(aad))
+	plaintext, err := aead.Open(buf[:0:n], nonce, body, additionalData(buf[n:], ciphertext[:headerLen], aad))
 	if err != nil {
 		return nil, errAuth
 	}
 	return plaintext, nil
 }
 
-// additionalData is what GCM authenticates besides the plaintext: the header,
-// so that no header byte can be changed, then the caller's binding.
-func additionalData(header, aad []byte) []byte {
-	ad := make([]byte, 0, len(header)+len(aad))
-	ad = append(ad, header...)
-	return append(ad, aad...)
+// additionalData writes what GCM authenticates besides the plaintext into
+// dst, which has room for it: the header, so that no header byte can change
+// unnoticed, then the caller's binding. seal and open carve dst from the tail
+// of their output allocation, past the output's capacity, so that one
+// allocation serves both.
+func additionalData(dst, header, aad []byte) []byte {
+	copy(dst, header)
+	copy(dst[len(header):], aad)
+	return dst
 }

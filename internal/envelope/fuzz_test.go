@@ -9,63 +9,48 @@ import (
 
 // The fuzz targets feed untrusted stored bytes to every decoder. Besides
 // never panicking, a decoder may only succeed on exactly what was sealed:
-// GCM makes any other success a forgery.
+// GCM makes any other success a forgery. Fixtures are the golden ciphertexts,
+// identical in every fuzz worker process.
 
 func FuzzDataKeyOpen(f *testing.F) {
-	k, _ := newTestKeyring(f, testMaster(1))
-	dk, _, err := k.NewDataKey(nil)
-	if err != nil {
-		f.Fatal(err)
-	}
-	aad := vault.AAD("users", "profile", "u1")
-	sealed := dk.Seal([]byte(`{"name":"x"}`), aad)
-	f.Add(sealed, aad)
-	f.Add(sealed[:overhead], aad)
+	g := openGolden(f)
+	f.Add(g.value, goldenValueAAD)
+	f.Add(g.value[:overhead], goldenValueAAD)
 	f.Add([]byte{formatValue, 0, 0, 0, 1}, []byte(nil))
-	f.Fuzz(func(t *testing.T, ciphertext, aad2 []byte) {
-		got, err := dk.Open(ciphertext, aad2)
-		if err == nil && (!bytes.Equal(ciphertext, sealed) || !bytes.Equal(aad2, aad) || string(got) != `{"name":"x"}`) {
+	f.Fuzz(func(t *testing.T, ciphertext, aad []byte) {
+		got, err := g.dataKey.Open(ciphertext, aad)
+		if err == nil && (!bytes.Equal(ciphertext, g.value) || !bytes.Equal(aad, goldenValueAAD) || string(got) != goldenPlain) {
 			t.Fatalf("opened a ciphertext that was never sealed: %x", ciphertext)
 		}
 	})
 }
 
 func FuzzOpenDataKey(f *testing.F) {
-	k, _ := newTestKeyring(f, testMaster(1))
-	aad := vault.AAD("users", "datakey", "u1")
-	_, wrapped, err := k.NewDataKey(aad)
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Add(wrapped, aad)
-	f.Add(wrapped[:overhead], aad)
-	f.Fuzz(func(t *testing.T, w, aad2 []byte) {
-		if _, err := KEKVersionOf(w); err != nil && len(w) >= overhead && w[0] == formatDataKey {
+	g := openGolden(f)
+	f.Add(g.wrapped, goldenKeyAAD)
+	f.Add(g.wrapped[:overhead], goldenKeyAAD)
+	f.Fuzz(func(t *testing.T, wrapped, aad []byte) {
+		if _, err := KEKVersionOf(wrapped); err != nil && len(wrapped) >= overhead && wrapped[0] == formatDataKey {
 			t.Fatalf("KEKVersionOf refused a well-formed header: %v", err)
 		}
-		_, err := k.OpenDataKey(w, aad2)
-		if err == nil && (!bytes.Equal(w, wrapped) || !bytes.Equal(aad2, aad)) {
-			t.Fatalf("opened a data key that was never wrapped: %x", w)
+		genuine := bytes.Equal(wrapped, g.wrapped) && bytes.Equal(aad, goldenKeyAAD)
+		if _, err := g.keyring.OpenDataKey(wrapped, aad); err == nil && !genuine {
+			t.Fatalf("opened a data key that was never wrapped: %x", wrapped)
 		}
-		_, err = k.RewrapDataKey(w, aad2)
-		if err == nil && (!bytes.Equal(w, wrapped) || !bytes.Equal(aad2, aad)) {
-			t.Fatalf("rewrapped a data key that was never wrapped: %x", w)
+		if _, err := g.keyring.RewrapDataKey(wrapped, aad); err == nil && !genuine {
+			t.Fatalf("rewrapped a data key that was never wrapped: %x", wrapped)
 		}
 	})
 }
 
 func FuzzOpenKeyring(f *testing.F) {
-	master := testMaster(1)
-	rec, err := NewKEK(master, 1, testNow)
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Add(rec.Wrapped, int64(1))
-	f.Add(rec.Wrapped[:overhead], int64(1))
+	g := openGolden(f)
+	f.Add(g.kek.Wrapped, int64(1))
+	f.Add(g.kek.Wrapped[:overhead], int64(1))
 	f.Add([]byte{formatKEK, 0, 0, 0, 2}, int64(2))
 	f.Fuzz(func(t *testing.T, wrapped []byte, version int64) {
-		_, err := Open(master, []vault.KEKRecord{{Version: version, Wrapped: wrapped, Status: "active"}})
-		if err == nil && (!bytes.Equal(wrapped, rec.Wrapped) || version != 1) {
+		_, err := Open(testMaster(1), []vault.KEKRecord{{Version: version, Wrapped: wrapped, Status: "active"}})
+		if err == nil && (!bytes.Equal(wrapped, g.kek.Wrapped) || version != 1) {
 			t.Fatalf("opened a KEK that was never sealed: %d %x", version, wrapped)
 		}
 	})
