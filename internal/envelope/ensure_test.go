@@ -9,9 +9,10 @@ import (
 	"piivault/internal/vault"
 )
 
-// memKeyStore is a minimal vault.KeyStore, used until sqlstore exists; the
-// lead adds an Ensure test over the real databases then. beforeInsert lets a
-// test play the rival instance that wins the race.
+// memKeyStore is a minimal vault.KeyStore for the faults a real database
+// cannot produce on demand: beforeInsert plays the rival instance that wins
+// the first-start race at exactly the wrong moment. ensure_db_test.go runs
+// Ensure over sqlstore.
 type memKeyStore struct {
 	mu           sync.Mutex
 	keks         []vault.KEKRecord
