@@ -12,7 +12,19 @@ type keyCache struct {
 	index map[string]int // wrapped form -> slot
 	slots []cacheSlot
 	hand  int
+
+	// Recently forgotten wrapped forms, never cached again: a request that
+	// read a wrapped key just before its erasure may finish unwrapping after
+	// ForgetDataKey, and must not put the key back. Wrapped forms are unique
+	// (random key and nonce), so refusing them is always right; the ring
+	// bounds memory and outlives any request in flight.
+	gone     map[string]struct{}
+	goneRing []string
+	goneNext int
 }
+
+// forgottenSize bounds the remembered erasures.
+const forgottenSize = 1024
 
 // cacheSlot is one cached data key. aad is kept because the same wrapped
 // bytes under another binding must not open: a hit requires both to match.
@@ -24,7 +36,12 @@ type cacheSlot struct {
 }
 
 func newKeyCache(size int) *keyCache {
-	return &keyCache{index: make(map[string]int, size), slots: make([]cacheSlot, size)}
+	return &keyCache{
+		index:    make(map[string]int, size),
+		slots:    make([]cacheSlot, size),
+		gone:     make(map[string]struct{}, forgottenSize),
+		goneRing: make([]string, forgottenSize),
+	}
 }
 
 // get returns the cached key for wrapped under aad, or nil.
@@ -45,7 +62,7 @@ func (c *keyCache) get(wrapped, aad []byte) *dataKey {
 func (c *keyCache) put(wrapped, aad []byte, key *dataKey) *dataKey {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if len(c.slots) == 0 {
+	if _, gone := c.gone[string(wrapped)]; gone || len(c.slots) == 0 {
 		return key
 	}
 	if i, ok := c.index[string(wrapped)]; ok {
@@ -67,13 +84,21 @@ func (c *keyCache) put(wrapped, aad []byte, key *dataKey) *dataKey {
 	return key
 }
 
-// forget drops the cached key for wrapped, if any.
+// forget drops the cached key for wrapped, if any, and refuses to cache it
+// again.
 func (c *keyCache) forget(wrapped []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if i, ok := c.index[string(wrapped)]; ok {
 		c.drop(i)
 	}
+	if _, ok := c.gone[string(wrapped)]; ok {
+		return
+	}
+	delete(c.gone, c.goneRing[c.goneNext])
+	c.goneRing[c.goneNext] = string(wrapped)
+	c.gone[c.goneRing[c.goneNext]] = struct{}{}
+	c.goneNext = (c.goneNext + 1) % len(c.goneRing)
 }
 
 // drop empties slot i. The cache holds no raw key bytes to zero: they are

@@ -54,7 +54,23 @@ func TestForgetDataKey(t *testing.T) {
 	if again == created {
 		t.Error("OpenDataKey after ForgetDataKey returned the forgotten copy")
 	}
+	if k.cache.holds(t, again.(*dataKey)) {
+		t.Error("a request finishing after ForgetDataKey put the key back in the cache")
+	}
 	k.ForgetDataKey([]byte("never cached")) // must be harmless
+}
+
+func TestForgottenKeysAreRememberedBoundedly(t *testing.T) {
+	c := newKeyCache(4)
+	for i := range 3 * forgottenSize {
+		c.forget([]byte(fmt.Sprint(i)))
+	}
+	if len(c.gone) != forgottenSize {
+		t.Errorf("remembers %d erasures, want %d", len(c.gone), forgottenSize)
+	}
+	if _, ok := c.gone[fmt.Sprint(3*forgottenSize-1)]; !ok {
+		t.Error("the latest erasure is not remembered")
+	}
 }
 
 func TestRawKeyBytesAreCleared(t *testing.T) {

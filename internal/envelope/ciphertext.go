@@ -1,17 +1,3 @@
-// Package envelope is the only package that touches ciphers and MACs. It
-// implements vault.Keys: the operator's master key wraps versioned
-// key-encryption keys (KEKs) stored in the database, the active KEK wraps one
-// random data key per subject, and each data key seals that subject's values
-// with AES-256-GCM. Blind indexes are HMAC-SHA-256 under a key derived from
-// the master key, so they survive KEK rotation.
-//
-// Every ciphertext, whatever it protects, has the same layout:
-//
-//	format (1 byte) | key id (uint32, big-endian) | nonce (12 bytes) | AES-256-GCM output
-//
-// The format byte says which kind of key sealed it and the key id says which
-// one. Both are part of the associated data given to GCM, so a changed header
-// fails to open just like a changed body.
 package envelope
 
 import (
@@ -53,7 +39,7 @@ var (
 )
 
 // newAEAD builds AES-256-GCM for key. Callers build it once per key and keep
-// it: construction costs several times an 200-byte seal.
+// it: construction costs several times a 200-byte seal.
 func newAEAD(key []byte) (cipher.AEAD, error) {
 	block, err := aes.NewCipher(key)
 	if err != nil {
