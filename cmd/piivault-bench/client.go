@@ -126,7 +126,7 @@ func (b *bench) expectOK(ctx context.Context, method, target string, body []byte
 		return nil, err
 	}
 	if status != http.StatusOK {
-		return nil, fmt.Errorf("HTTP %d %.200s", status, resp)
+		return nil, fmt.Errorf("HTTP %d %.200s", status, bytes.TrimSpace(resp))
 	}
 	return resp, nil
 }

@@ -117,7 +117,8 @@ func (s *summary) writeTable(out io.Writer) {
 	fmt.Fprintln(tw, header)
 	for _, r := range s.Scenarios {
 		if r.SetupError != "" {
-			fmt.Fprintf(tw, "%s\tnot run\n", r.Name)
+			// Every cell filled: tabwriter aligns a column only over lines that all have it.
+			fmt.Fprintln(tw, r.Name+"\tnot run"+strings.Repeat("\t-", strings.Count(header, "\t")-1))
 			continue
 		}
 		pct := "-"
