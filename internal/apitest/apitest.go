@@ -39,6 +39,8 @@ type Server struct {
 	Service *vault.Service
 	// DB is the open database.
 	DB *sqlstore.DB
+	// Handler is the API handler itself, for benchmarks that skip the network.
+	Handler http.Handler
 
 	t      testing.TB
 	http   *httptest.Server
@@ -100,7 +102,8 @@ func New(t testing.TB, opts ...Option) *Server {
 
 	s.DB = db
 	s.Service = vault.NewService(db, keys, st.vault)
-	s.http = httptest.NewServer(httpapi.New(s.Service, st.http))
+	s.Handler = httpapi.New(s.Service, st.http)
+	s.http = httptest.NewServer(s.Handler)
 	t.Cleanup(s.http.Close)
 	s.URL = s.http.URL
 	s.client = &http.Client{

@@ -209,3 +209,32 @@ func breaksStrictRules(t *testing.T, in []byte, depth int) bool {
 		}
 	}
 }
+
+var benchProfile = []byte(`{"login":"john","email":"john@example.com","phone":"+447700900123","name":{"first":"John","last":"Smith"},` +
+	`"address":{"street":"1 High Street","city":"London","zip":"SW1A 1AA"},"tags":["a","b","c"],"age":42,"score":1.10,` +
+	`"note":"caf\u00e9 \"quoted\"","active":true,"manager":null}`)
+
+func BenchmarkDecodeJSON(b *testing.B) {
+	b.ReportAllocs()
+	b.SetBytes(int64(len(benchProfile)))
+	for b.Loop() {
+		if _, err := httpapi.DecodeJSON(benchProfile, 32); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkEncodingJSON is the baseline: encoding/json with UseNumber, which
+// checks neither repeated keys nor depth.
+func BenchmarkEncodingJSON(b *testing.B) {
+	b.ReportAllocs()
+	b.SetBytes(int64(len(benchProfile)))
+	for b.Loop() {
+		dec := json.NewDecoder(bytes.NewReader(benchProfile))
+		dec.UseNumber()
+		var v any
+		if err := dec.Decode(&v); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
