@@ -274,3 +274,43 @@ func TestSQLiteUpdateTimesOut(t *testing.T) {
 		t.Fatal("the abandoned op ran after its caller gave up")
 	}
 }
+
+// TestSQLiteFullIsUnavailable caps the file at its current size, as a
+// full disk would: writes fail with EUNAVAILABLE, concurrent writes in the
+// same batch are answered (never hang), and the writer recovers.
+func TestSQLiteFullIsUnavailable(t *testing.T) {
+	db := open(t, freshSQLite(t))
+	ctx := context.Background()
+	setMaxPages := func(grow int) {
+		t.Helper()
+		if err := db.update(ctx, func(tx *txn) error {
+			var n int
+			if err := tx.run.QueryRowContext(ctx, "PRAGMA page_count").Scan(&n); err != nil {
+				return err
+			}
+			_, err := tx.run.ExecContext(ctx, fmt.Sprintf("PRAGMA max_page_count = %d", n+grow))
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	setMaxPages(0)
+	var wg sync.WaitGroup
+	errs := make([]error, 32)
+	for i := range errs {
+		wg.Go(func() {
+			u := newUser(t, fmt.Sprint("full", i))
+			u.Profile = make([]byte, 64<<10)
+			errs[i] = db.Update(ctx, func(tx vault.Tx) error { return tx.InsertUser(ctx, u) })
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		wantCode(t, err, vault.EUNAVAILABLE, "service unavailable")
+		if i == 0 && !strings.Contains(err.Error(), "full") {
+			t.Fatalf("cause lost: %v", err)
+		}
+	}
+	setMaxPages(1 << 20)
+	insert(t, db, newUser(t, "after"))
+}
