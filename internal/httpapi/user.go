@@ -109,6 +109,10 @@ type userRow struct {
 
 // listUsers serves GET and POST /v1/users (§3.6).
 func (h *handler) listUsers(w http.ResponseWriter, r *http.Request) {
+	if !h.svc.ListUsersEnabled() {
+		h.fail(w, r, vault.ErrAccessDenied)
+		return
+	}
 	page, err := parsePage(r)
 	if err != nil {
 		h.fail(w, r, err)

@@ -287,6 +287,8 @@ func TestListUsersDisabled(t *testing.T) {
 		{name: "POST too", method: "POST", path: "/v1/users", headers: []string{srv.RootHeader()},
 			status: 403, want: errBody("access denied")},
 		{name: "no token is 401", method: "GET", path: "/v1/users", status: 401, want: errBody("access denied")},
+		{name: "a bad offset is still 403, not 400, while listing is off", method: "GET", path: "/v1/users?offset=-1",
+			headers: []string{srv.RootHeader()}, status: 403, want: errBody("access denied")},
 	})
 }
 

@@ -2,6 +2,7 @@ package vault
 
 import (
 	"encoding/json"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -34,7 +35,7 @@ func ParsePolicyDuration(s string) (time.Duration, error) {
 		unit, s = Month, s[:len(s)-1]
 	}
 	n, ok := digits(s)
-	if !ok || n == 0 || n > maxExpiration {
+	if !ok || n == 0 || n > maxExpiration || n > math.MaxInt64/int64(unit) {
 		return 0, errBadExpiration
 	}
 	return time.Duration(n) * unit, nil

@@ -55,7 +55,7 @@ func TestParsePolicyDuration(t *testing.T) {
 			t.Errorf("%q: got %v, %v; want %v", in, got, err, want)
 		}
 	}
-	for _, in := range []string{"", "0", "x", "-1h", "1.5h"} {
+	for _, in := range []string{"", "0", "x", "-1h", "1.5h", "1000000000m"} {
 		if _, err := ParsePolicyDuration(in); err == nil {
 			t.Errorf("%q accepted", in)
 		}

@@ -107,6 +107,10 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Actor, error)
 // AnonymousCreate reports whether users may be created without a token.
 func (s *Service) AnonymousCreate() bool { return s.opts.AnonymousCreate }
 
+// ListUsersEnabled reports whether GET /v1/users is switched on. While it is
+// off the route is 403 for everyone, before any parameter is looked at (§1.5).
+func (s *Service) ListUsersEnabled() bool { return s.opts.ListUsers }
+
 // ParseIdentity checks and normalises a {mode}/{identity} path pair.
 // Errors: ErrBadMode, ErrBadUUID.
 func (s *Service) ParseIdentity(mode, raw string) (Identity, error) {
