@@ -62,6 +62,9 @@ async function start() {
   const child = spawn(bin, ['demo', '--addr', `127.0.0.1:${port}`, '--data-dir', dataDir], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // If this test process dies without running its after hooks, take the server with it.
+  const orphanGuard = () => child.kill('SIGKILL');
+  process.once('exit', orphanGuard);
   let output = '';
   const keep = (chunk) => {
     output += chunk;
@@ -98,6 +101,7 @@ async function start() {
           await exit;
         }
       }
+      process.removeListener('exit', orphanGuard);
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
@@ -149,7 +153,7 @@ async function api(server, method, route, { body, token = server.token, headers 
 }
 
 /** promisify a node-style call whose callback may never come (the session client hangs on some errors). */
-function callback(fn, ms = 10000) {
+function callback(fn, ms = 5000) {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`callback not called within ${ms} ms`)), ms);
     fn((err, value) => {

@@ -16,13 +16,25 @@ async function main() {
   const files = process.argv.slice(2).length
     ? process.argv.slice(2)
     : fs.readdirSync(dir).filter((f) => f.endsWith('.test.js')).sort().map((f) => path.join(dir, f));
+  // A process group of its own, so a timeout can kill the runner, its test files and the
+  // servers they started in one go.
   const child = spawn(process.execPath, ['--test', '--test-concurrency=1', ...files], {
     stdio: 'inherit',
+    detached: true,
     env: { ...process.env, PIIVAULT_BIN: bin },
   });
+  const killGroup = () => {
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  };
+  process.once('SIGINT', killGroup);
+  process.once('SIGTERM', killGroup);
   const timer = setTimeout(() => {
     console.error(`compat tests still running after ${RUN_TIMEOUT_MS} ms: killing them`);
-    child.kill('SIGKILL');
+    killGroup();
   }, RUN_TIMEOUT_MS);
   const code = await new Promise((resolve) => child.on('exit', (c, sig) => resolve(sig ? 1 : c)));
   clearTimeout(timer);

@@ -14,6 +14,10 @@ const { start, api } = require('../harness');
 const SECRET = 'compat-test-secret';
 const COOKIE = 'connect.sid';
 
+// TEMPORARY: the session routes (api.md §5) are not served yet. Replace with {} when they land.
+const needsSession = { todo: 'needs /v1/session' };
+const needsSessionList = { todo: 'needs /v1/session and GET /v1/sessions/{mode}/{identity}' };
+
 function counterApp(store) {
   const app = express();
   app.use(session({ store, secret: SECRET, resave: false, saveUninitialized: false, cookie: { maxAge: 3600000 } }));
@@ -54,7 +58,7 @@ class Client {
     const headers = {};
     const cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     if (cookie) headers.Cookie = cookie;
-    const res = await fetch(this.base + path, { headers, redirect: 'manual', signal: AbortSignal.timeout(15000) });
+    const res = await fetch(this.base + path, { headers, redirect: 'manual', signal: AbortSignal.timeout(5000) });
     for (const line of res.headers.getSetCookie()) {
       const [pair, ...attrs] = line.split(';').map((s) => s.trim());
       const eq = pair.indexOf('=');
@@ -83,29 +87,33 @@ class Client {
   }
 }
 
-describe('express counter app with sessions in piivault', { timeout: 120000 }, () => {
+describe('express counter app with sessions in piivault', { timeout: 300000 }, () => {
   let server;
-  let web;
-  let base;
   before(async () => {
     server = await start();
-    const app = counterApp(new SessionStore({ url: server.url, token: server.token }));
-    web = await new Promise((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    base = `http://127.0.0.1:${web.address().port}`;
   }, { timeout: 600000 });
   after(async () => {
-    if (web) {
-      web.closeAllConnections();
-      await new Promise((r) => web.close(r));
-    }
     if (server) await server.stop();
   });
 
+  // One app per test: errors the session client raises inside express's request handling are
+  // then reported against the test that caused them, not against a hook that has already ended.
+  async function startApp(t) {
+    const app = counterApp(new SessionStore({ url: server.url, token: server.token }));
+    const web = await new Promise((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    t.after(() => {
+      web.closeAllConnections();
+      return new Promise((r) => web.close(r));
+    });
+    return `http://127.0.0.1:${web.address().port}`;
+  }
+
   const stored = async (sid) => api(server, 'GET', `/v1/session/${sid}`);
 
-  it('the counter rises across requests and the session is stored in piivault', async () => {
+  it('the counter rises across requests and the session is stored in piivault', needsSession, async (t) => {
+    const base = await startApp(t);
     const c = new Client(base);
     assert.deepEqual(await c.get('/'), { views: 1 });
     assert.deepEqual(await c.get('/'), { views: 2 });
@@ -119,7 +127,8 @@ describe('express counter app with sessions in piivault', { timeout: 120000 }, (
     assert.ok(Date.parse(res.body.data.cookie.expires) > Date.now(), 'cookie.expires comes back intact');
   });
 
-  it('a second client starts fresh', async () => {
+  it('a second client starts fresh', needsSession, async (t) => {
+    const base = await startApp(t);
     const a = new Client(base);
     await a.get('/');
     await a.get('/');
@@ -129,7 +138,8 @@ describe('express counter app with sessions in piivault', { timeout: 120000 }, (
     assert.deepEqual(await a.get('/'), { views: 3 });
   });
 
-  it('an unchanged session is touched in piivault, not lost', async () => {
+  it('an unchanged session is touched in piivault, not lost', needsSession, async (t) => {
+    const base = await startApp(t);
     const c = new Client(base);
     await c.get('/');
     const before = (await stored(c.sid())).body.data.cookie.expires;
@@ -140,7 +150,8 @@ describe('express counter app with sessions in piivault', { timeout: 120000 }, (
     assert.ok(Date.parse(after.cookie.expires) > Date.parse(before), 'touch wrote the new expiry');
   });
 
-  it('logout destroys the session and the counter starts again', async () => {
+  it('logout destroys the session and the counter starts again', needsSession, async (t) => {
+    const base = await startApp(t);
     const c = new Client(base);
     await c.get('/');
     await c.get('/');
@@ -151,7 +162,8 @@ describe('express counter app with sessions in piivault', { timeout: 120000 }, (
     assert.notEqual(c.sid(), sid);
   });
 
-  it('deleting the session in piivault resets the counter', async () => {
+  it('deleting the session in piivault resets the counter', needsSession, async (t) => {
+    const base = await startApp(t);
     const c = new Client(base);
     await c.get('/');
     await c.get('/');
@@ -162,7 +174,8 @@ describe('express counter app with sessions in piivault', { timeout: 120000 }, (
     assert.notEqual(c.sid(), sid);
   });
 
-  it('regenerating the id moves the session and deletes the old one', async () => {
+  it('regenerating the id moves the session and deletes the old one', needsSession, async (t) => {
+    const base = await startApp(t);
     const c = new Client(base);
     await c.get('/');
     await c.get('/');
@@ -173,7 +186,8 @@ describe('express counter app with sessions in piivault', { timeout: 120000 }, (
     assert.deepEqual(await c.get('/'), { views: 3 });
   });
 
-  it('a session holding email, login, token, phone, custom and expiration keys works', async () => {
+  it('a session holding email, login, token, phone, custom and expiration keys works', needsSession, async (t) => {
+    const base = await startApp(t);
     const login = `app-${crypto.randomBytes(4).toString('hex')}`;
     const email = `${login}@example.com`;
     const user = await api(server, 'POST', '/v1/user', { body: { login, email } });
@@ -192,7 +206,8 @@ describe('express counter app with sessions in piivault', { timeout: 120000 }, (
     assert.deepEqual(await c.get('/'), { views: 1 });
   });
 
-  it('a session bound by its email is listed among that user\'s sessions', async () => {
+  it('a session bound by its email is listed among that user\'s sessions', needsSessionList, async (t) => {
+    const base = await startApp(t);
     const login = `bound-${crypto.randomBytes(4).toString('hex')}`;
     const email = `${login}@example.com`;
     assert.equal((await api(server, 'POST', '/v1/user', { body: { login, email } })).status, 200);
@@ -205,7 +220,8 @@ describe('express counter app with sessions in piivault', { timeout: 120000 }, (
     assert.equal(list.body.rows[0].data.views, 1);
   });
 
-  it('parallel requests with one cookie all succeed', async () => {
+  it('parallel requests with one cookie all succeed', needsSession, async (t) => {
+    const base = await startApp(t);
     const c = new Client(base);
     await c.get('/');
     const results = await Promise.all(Array.from({ length: 12 }, () => c.get('/')));
