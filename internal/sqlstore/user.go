@@ -143,7 +143,8 @@ func (t *txn) UpdateUser(ctx context.Context, u *vault.UserRecord) error {
 
 // EraseUser removes the profile, data key and indexes of a live user and
 // marks it erased at when (Unix seconds, > 0); the token stays reserved
-// and the indexes are free for other users.
+// and the indexes are free for other users. The user's sessions go in the
+// same transaction.
 // Errors: ErrNotFound; EUNAVAILABLE.
 func (t *txn) EraseUser(ctx context.Context, token string, when int64) error {
 	if when <= 0 {
@@ -155,7 +156,11 @@ func (t *txn) EraseUser(ctx context.Context, token string, when int64) error {
 	if err != nil {
 		return t.d.wrap("erase user", err)
 	}
-	return t.d.wrap("erase user", affected(res))
+	if err := affected(res); err != nil {
+		return t.d.wrap("erase user", err)
+	}
+	_, err = t.deleteUserSessions(ctx, token)
+	return t.d.wrap("erase user: sessions", err)
 }
 
 // checkIndex reports the first of ix's indexes that a live user other than
