@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
+	"sync/atomic"
 	"time"
 )
 
@@ -45,6 +46,10 @@ type Service struct {
 	keys  Keys
 	opts  Options
 	clock Clock
+
+	// detokenized counts token values handed out (§12), until the audit
+	// trail records each detokenization.
+	detokenized atomic.Int64
 }
 
 // NewService returns a Service over store and keys.
@@ -121,6 +126,11 @@ func (s *Service) ParseIdentity(mode, raw string) (Identity, error) {
 func (s *Service) Ping(ctx context.Context) error { return s.store.Ping(ctx) }
 
 func (s *Service) now() int64 { return s.clock.Now().Unix() }
+
+// Detokenized returns how many token values this Service has handed out
+// since it started: one per found token of GET /v1/token/{token} and of
+// POST /v1/tokens/lookup. Missing and expired tokens are not counted.
+func (s *Service) Detokenized() int64 { return s.detokenized.Load() }
 
 // HasScope reports whether the actor may use a tokenization route needing
 // scope: root always, a scoped token when it holds the scope.

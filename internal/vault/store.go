@@ -24,10 +24,14 @@ type Store interface {
 // Inside an Update, reads of a row lock it for the rest of the transaction.
 type Reader interface {
 	UserReader
+	SessionReader
+	TokenReader
 }
 
 // Tx is one read-write transaction.
 type Tx interface {
 	Reader
 	UserWriter
+	SessionWriter
+	TokenWriter
 }

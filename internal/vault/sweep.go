@@ -1,0 +1,44 @@
+package vault
+
+import "context"
+
+// sweepBatch bounds one sweeper transaction, so a sweep never holds the
+// writer for long and requests interleave between batches.
+const sweepBatch = 500
+
+// SweepResult counts what one sweep removed.
+type SweepResult struct {
+	Sessions int
+	Tokens   int
+}
+
+// SweepExpired deletes expired sessions and vault tokens in bounded batches.
+// Several instances may sweep one database at once: each delete is idempotent.
+func (s *Service) SweepExpired(ctx context.Context) (SweepResult, error) {
+	var res SweepResult
+	now := s.now()
+	for _, job := range []struct {
+		count *int
+		del   func(Tx) (int, error)
+	}{
+		{&res.Sessions, func(tx Tx) (int, error) { return tx.DeleteExpiredSessions(ctx, now, sweepBatch) }},
+		{&res.Tokens, func(tx Tx) (int, error) { return tx.DeleteExpiredTokens(ctx, now, sweepBatch) }},
+	} {
+		for {
+			var n int
+			err := s.store.Update(ctx, func(tx Tx) error {
+				var err error
+				n, err = job.del(tx)
+				return err
+			})
+			if err != nil {
+				return res, err
+			}
+			*job.count += n
+			if n < sweepBatch || ctx.Err() != nil {
+				break
+			}
+		}
+	}
+	return res, nil
+}
