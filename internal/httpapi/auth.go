@@ -24,7 +24,18 @@ var (
 	// guardCreate is POST /v1/user: R, or no token at all when anonymous
 	// creation is configured (§3.2).
 	guardCreate = guard{accepts: isRoot, anonymous: (*vault.Service).AnonymousCreate}
+	// guardTokenCreate, guardTokenRead and guardTokenDelete are
+	// S:token:create, S:token:read and S:token:delete (§12): root, or a
+	// scoped token holding that scope.
+	guardTokenCreate = guardScope("token:create")
+	guardTokenRead   = guardScope("token:read")
+	guardTokenDelete = guardScope("token:delete")
 )
+
+// guardScope is S:<scope>.
+func guardScope(scope string) guard {
+	return guard{accepts: func(a vault.Actor) bool { return a.HasScope(scope) }}
+}
 
 func isRoot(a vault.Actor) bool { return a.Kind == vault.ActorRoot }
 

@@ -17,6 +17,20 @@ func (h *handler) routes(r chi.Router) {
 	r.Get("/v1/users", h.auth(guardRoot, h.listUsers))
 	r.Post("/v1/users", h.auth(guardRoot, h.listUsers))
 
+	// §5 Sessions
+	r.Post("/v1/session/{session}", h.auth(guardRoot, h.putSession))
+	r.Get("/v1/session/{session}", h.auth(guardUser, h.getSession))
+	r.Delete("/v1/session/{session}", h.auth(guardRoot, h.deleteSession))
+	r.Get("/v1/sessions/{mode}/{identity}", h.auth(guardUser, h.userSessions))
+	r.Delete("/v1/sessions/{mode}/{identity}", h.auth(guardUser, h.deleteUserSessions))
+
+	// §12 Tokenization
+	r.Post("/v1/token", h.auth(guardTokenCreate, h.createToken))
+	r.Get("/v1/token/{token}", h.auth(guardTokenRead, h.getToken))
+	r.Delete("/v1/token/{token}", h.auth(guardTokenDelete, h.deleteToken))
+	r.Post("/v1/tokens", h.auth(guardTokenCreate, h.createTokens))
+	r.Post("/v1/tokens/lookup", h.auth(guardTokenRead, h.lookupTokens))
+
 	// §14 System
 	r.Get("/status", h.status)
 	r.Head("/status", h.status)
