@@ -76,6 +76,13 @@ func (s *server) run(ctx context.Context) error {
 		return err
 	}
 	svc := vault.NewService(db, keys, opts)
+	// The sweeper stops before the database closes (defers run in reverse).
+	sweepCtx, stopSweep := context.WithCancel(ctx)
+	sweepDone := s.sweep(sweepCtx, svc, s.cfg.Jobs.Interval())
+	defer func() {
+		stopSweep()
+		<-sweepDone
+	}()
 	handler := httpapi.New(svc, httpapi.Options{
 		MaxBodyBytes: s.cfg.Server.MaxBodyBytes,
 		MaxJSONDepth: s.cfg.Server.MaxJSONDepth,
@@ -138,6 +145,39 @@ func (s *server) listenAndServe(ctx context.Context, stop func(), handler http.H
 	<-errc // http.ErrServerClosed once Serve has returned
 	s.logger.Info("piivault stopped")
 	return nil
+}
+
+// sweep deletes expired sessions and vault tokens (§1.14) at start and then
+// every interval until ctx ends; the returned channel is closed once it has
+// stopped. Each sweep works in bounded batches, so requests interleave. It
+// logs counts and error chains, which carry no personal data.
+func (s *server) sweep(ctx context.Context, svc *vault.Service, interval time.Duration) <-chan struct{} {
+	if interval <= 0 {
+		interval = time.Minute
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(interval)
+		defer tick.Stop()
+		for {
+			res, err := svc.SweepExpired(ctx)
+			switch {
+			case ctx.Err() != nil:
+				return
+			case err != nil:
+				s.logger.Error("expiry sweep failed", "err", err, "sessions", res.Sessions, "tokens", res.Tokens)
+			case res.Sessions > 0 || res.Tokens > 0:
+				s.logger.Info("expiry sweep", "sessions", res.Sessions, "tokens", res.Tokens)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return done
 }
 
 // serviceOptions maps the configuration onto the vault's options.
