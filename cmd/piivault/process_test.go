@@ -110,6 +110,17 @@ func start(t *testing.T, env []string, command string, args ...string) *child {
 // startWith is start with a URL scheme and the client to reach the server.
 func startWith(t *testing.T, scheme string, client *http.Client, env []string, command string, args ...string) *child {
 	t.Helper()
+	s := launch(t, scheme, client, env, command, args...)
+	s.waitReady(t, command)
+	return s
+}
+
+// launch runs `piivault <command> --addr <free port> args...` without
+// waiting for it to serve, so that tests can start several processes at
+// the same moment; waitReady waits. The process is killed at the end of
+// the test if it is still running.
+func launch(t *testing.T, scheme string, client *http.Client, env []string, command string, args ...string) *child {
+	t.Helper()
 	addr := freeAddr(t)
 	s := &child{addr: addr, url: scheme + "://" + addr, client: client, output: &syncBuffer{}, exited: make(chan struct{})}
 	s.cmd = exec.Command(binary, append([]string{command, "--addr", addr}, args...)...)
@@ -127,6 +138,13 @@ func startWith(t *testing.T, scheme string, client *http.Client, env []string, c
 			<-s.exited
 		}
 	})
+	return s
+}
+
+// waitReady waits until /v1/status answers OK, failing the test when the
+// process exits first or takes longer than readyTimeout.
+func (s *child) waitReady(t *testing.T, command string) {
+	t.Helper()
 	deadline := time.Now().Add(readyTimeout)
 	for {
 		select {
@@ -138,7 +156,7 @@ func startWith(t *testing.T, scheme string, client *http.Client, env []string, c
 			body, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
 			if resp.StatusCode == 200 && string(body) == "OK" {
-				return s
+				return
 			}
 		}
 		if time.Now().After(deadline) {
