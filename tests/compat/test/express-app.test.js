@@ -14,10 +14,6 @@ const { start, api } = require('../harness');
 const SECRET = 'compat-test-secret';
 const COOKIE = 'connect.sid';
 
-// TEMPORARY: the session routes (api.md §5) are not served yet. Replace with {} when they land.
-const needsSession = { todo: 'needs /v1/session' };
-const needsSessionList = { todo: 'needs /v1/session and GET /v1/sessions/{mode}/{identity}' };
-
 function counterApp(store) {
   const app = express();
   app.use(session({ store, secret: SECRET, resave: false, saveUninitialized: false, cookie: { maxAge: 3600000 } }));
@@ -112,7 +108,7 @@ describe('express counter app with sessions in piivault', { timeout: 300000 }, (
 
   const stored = async (sid) => api(server, 'GET', `/v1/session/${sid}`);
 
-  it('the counter rises across requests and the session is stored in piivault', needsSession, async (t) => {
+  it('the counter rises across requests and the session is stored in piivault', async (t) => {
     const base = await startApp(t);
     const c = new Client(base);
     assert.deepEqual(await c.get('/'), { views: 1 });
@@ -127,7 +123,7 @@ describe('express counter app with sessions in piivault', { timeout: 300000 }, (
     assert.ok(Date.parse(res.body.data.cookie.expires) > Date.now(), 'cookie.expires comes back intact');
   });
 
-  it('a second client starts fresh', needsSession, async (t) => {
+  it('a second client starts fresh', async (t) => {
     const base = await startApp(t);
     const a = new Client(base);
     await a.get('/');
@@ -138,7 +134,7 @@ describe('express counter app with sessions in piivault', { timeout: 300000 }, (
     assert.deepEqual(await a.get('/'), { views: 3 });
   });
 
-  it('an unchanged session is touched in piivault, not lost', needsSession, async (t) => {
+  it('an unchanged session is touched in piivault, not lost', async (t) => {
     const base = await startApp(t);
     const c = new Client(base);
     await c.get('/');
@@ -150,7 +146,7 @@ describe('express counter app with sessions in piivault', { timeout: 300000 }, (
     assert.ok(Date.parse(after.cookie.expires) > Date.parse(before), 'touch wrote the new expiry');
   });
 
-  it('logout destroys the session and the counter starts again', needsSession, async (t) => {
+  it('logout destroys the session and the counter starts again', async (t) => {
     const base = await startApp(t);
     const c = new Client(base);
     await c.get('/');
@@ -162,7 +158,7 @@ describe('express counter app with sessions in piivault', { timeout: 300000 }, (
     assert.notEqual(c.sid(), sid);
   });
 
-  it('deleting the session in piivault resets the counter', needsSession, async (t) => {
+  it('deleting the session in piivault resets the counter', async (t) => {
     const base = await startApp(t);
     const c = new Client(base);
     await c.get('/');
@@ -174,7 +170,7 @@ describe('express counter app with sessions in piivault', { timeout: 300000 }, (
     assert.notEqual(c.sid(), sid);
   });
 
-  it('regenerating the id moves the session and deletes the old one', needsSession, async (t) => {
+  it('regenerating the id moves the session and deletes the old one', async (t) => {
     const base = await startApp(t);
     const c = new Client(base);
     await c.get('/');
@@ -186,7 +182,7 @@ describe('express counter app with sessions in piivault', { timeout: 300000 }, (
     assert.deepEqual(await c.get('/'), { views: 3 });
   });
 
-  it('a session holding email, login, token, phone, custom and expiration keys works', needsSession, async (t) => {
+  it('a session holding email, login, token, phone, custom and expiration keys works', async (t) => {
     const base = await startApp(t);
     const login = `app-${crypto.randomBytes(4).toString('hex')}`;
     const email = `${login}@example.com`;
@@ -206,7 +202,7 @@ describe('express counter app with sessions in piivault', { timeout: 300000 }, (
     assert.deepEqual(await c.get('/'), { views: 1 });
   });
 
-  it('a session bound by its email is listed among that user\'s sessions', needsSessionList, async (t) => {
+  it('a session bound by its email is listed among that user\'s sessions', async (t) => {
     const base = await startApp(t);
     const login = `bound-${crypto.randomBytes(4).toString('hex')}`;
     const email = `${login}@example.com`;
@@ -220,7 +216,7 @@ describe('express counter app with sessions in piivault', { timeout: 300000 }, (
     assert.equal(list.body.rows[0].data.views, 1);
   });
 
-  it('parallel requests with one cookie all succeed', needsSession, async (t) => {
+  it('parallel requests with one cookie all succeed', async (t) => {
     const base = await startApp(t);
     const c = new Client(base);
     await c.get('/');

@@ -11,9 +11,6 @@ const { start, api, callback } = require('../harness');
 // express-session's default ids: 24 random bytes in base64url, 32 characters.
 const newSid = () => crypto.randomBytes(24).toString('base64url');
 
-// TEMPORARY: the session routes (api.md §5) are not served yet. Replace with {} when they land.
-const needsSession = { todo: 'needs /v1/session' };
-
 describe('@databunker/session-store against piivault', { timeout: 300000 }, () => {
   let server;
   let store;
@@ -28,7 +25,7 @@ describe('@databunker/session-store against piivault', { timeout: 300000 }, () =
   const set = (sid, sess) => callback((cb) => store.set(sid, sess, cb));
   const get = (sid) => callback((cb) => store.get(sid, cb));
 
-  it('set stores a new session and get returns exactly that object', needsSession, async () => {
+  it('set stores a new session and get returns exactly that object', async () => {
     const sid = newSid();
     const sess = {
       cookie: { originalMaxAge: 86400000, expires: new Date(Date.now() + 86400000).toISOString(), httpOnly: true, path: '/' },
@@ -44,33 +41,33 @@ describe('@databunker/session-store against piivault', { timeout: 300000 }, () =
     assert.deepEqual(await get(sid), { err: null, value: sess });
   });
 
-  it('set on an existing id replaces the session, it does not merge', needsSession, async () => {
+  it('set on an existing id replaces the session, it does not merge', async () => {
     const sid = newSid();
     await set(sid, { a: 1, b: { c: 2 } });
     assert.deepEqual(await set(sid, { b: { d: 3 } }), { err: null, value: null });
     assert.deepEqual((await get(sid)).value, { b: { d: 3 } });
   });
 
-  it('set accepts a UUID as the session id', needsSession, async () => {
+  it('set accepts a UUID as the session id', async () => {
     const sid = crypto.randomUUID();
     assert.deepEqual(await set(sid, { views: 1 }), { err: null, value: null });
     assert.deepEqual((await get(sid)).value, { views: 1 });
   });
 
-  it('set accepts an empty session object and stores it as {}', needsSession, async () => {
+  it('set accepts an empty session object and stores it as {}', async () => {
     const sid = newSid();
     assert.deepEqual(await set(sid, {}), { err: null, value: null });
     assert.deepEqual((await get(sid)).value, {});
   });
 
-  it('set accepts a session of tens of KB', needsSession, async () => {
+  it('set accepts a session of tens of KB', async () => {
     const sid = newSid();
     const sess = { cookie: { path: '/' }, blob: 'x'.repeat(60 * 1024), items: Array.from({ length: 500 }, (_, i) => ({ i })) };
     assert.deepEqual(await set(sid, sess), { err: null, value: null });
     assert.deepEqual((await get(sid)).value, sess);
   });
 
-  it('set accepts sessions holding email, login, phone, custom, token and expiration keys', needsSession, async () => {
+  it('set accepts sessions holding email, login, phone, custom, token and expiration keys', async () => {
     // Some of these bind the session to a user and one sets its expiry; none may make a write fail.
     const created = await api(server, 'POST', '/v1/user', { body: { login: 'sess-user', email: 'sess-user@example.com' } });
     assert.equal(created.status, 200, JSON.stringify(created.body));
@@ -92,7 +89,7 @@ describe('@databunker/session-store against piivault', { timeout: 300000 }, () =
     }
   });
 
-  it('concurrent writes to one id all succeed and the last one is readable whole', needsSession, async () => {
+  it('concurrent writes to one id all succeed and the last one is readable whole', async () => {
     const sid = newSid();
     // One write on its own first: if writes fail, the client's own bug (it throws in its error
     // handler) is then reported once, against this test, instead of sixteen times after it.
@@ -104,7 +101,7 @@ describe('@databunker/session-store against piivault', { timeout: 300000 }, () =
     assert.equal(value.payload, 'p'.repeat(1000 + value.writer), 'never a mix of two writes');
   });
 
-  it('an expired session reads as "no session", so express-session starts a fresh one', needsSession, async () => {
+  it('an expired session reads as "no session", so express-session starts a fresh one', async () => {
     const sid = newSid();
     assert.deepEqual(await set(sid, { views: 1, expiration: '1s' }), { err: null, value: null });
     // Expiry has whole-second resolution: poll, bounded, instead of sleeping a fixed time.
@@ -117,7 +114,7 @@ describe('@databunker/session-store against piivault', { timeout: 300000 }, () =
     assert.deepEqual(res, { err: null, value: null });
   });
 
-  it('touch rewrites the session like set', needsSession, async () => {
+  it('touch rewrites the session like set', async () => {
     const sid = newSid();
     await set(sid, { views: 1, cookie: { path: '/' } });
     const touched = { views: 1, cookie: { path: '/', expires: new Date(Date.now() + 60000).toISOString() } };
@@ -125,21 +122,21 @@ describe('@databunker/session-store against piivault', { timeout: 300000 }, () =
     assert.deepEqual((await get(sid)).value, touched);
   });
 
-  it('get of an unknown id is "no session", not an error', needsSession, async () => {
+  it('get of an unknown id is "no session", not an error', async () => {
     assert.deepEqual(await get(newSid()), { err: null, value: null });
   });
 
-  it('get of an id outside the session-id syntax is "no session"', needsSession, async () => {
+  it('get of an id outside the session-id syntax is "no session"', async () => {
     assert.deepEqual(await get('short'), { err: null, value: null });
   });
 
-  it('piivault answers an unknown session with 404 and exactly the not-found body', needsSession, async () => {
+  it('piivault answers an unknown session with 404 and exactly the not-found body', async () => {
     const res = await api(server, 'GET', `/v1/session/${newSid()}`);
     assert.equal(res.status, 404);
     assert.deepEqual(res.body, { status: 'error', message: 'not found' });
   });
 
-  it('destroy deletes the session and get then finds nothing', needsSession, async () => {
+  it('destroy deletes the session and get then finds nothing', async () => {
     const sid = newSid();
     await set(sid, { views: 5 });
     const res = await callback((cb) => store.destroy(sid, cb));
@@ -147,12 +144,12 @@ describe('@databunker/session-store against piivault', { timeout: 300000 }, () =
     assert.deepEqual(await get(sid), { err: null, value: null });
   });
 
-  it('destroy of an unknown id succeeds', needsSession, async () => {
+  it('destroy of an unknown id succeeds', async () => {
     const res = await callback((cb) => store.destroy(newSid(), cb));
     assert.equal(res.err, undefined);
   });
 
-  it('a wrong token gets no data from get and cannot destroy', needsSession, async () => {
+  it('a wrong token gets no data from get and cannot destroy', async () => {
     const sid = newSid();
     await set(sid, { secret: 'value' });
     const wrong = new SessionStore({ url: server.url, token: 'not-the-root-token' });
@@ -164,7 +161,7 @@ describe('@databunker/session-store against piivault', { timeout: 300000 }, () =
     assert.deepEqual((await get(sid)).value, { secret: 'value' });
   });
 
-  it('load (inherited from express-session) restores the session with cookie.expires as a Date', needsSession, async () => {
+  it('load (inherited from express-session) restores the session with cookie.expires as a Date', async () => {
     const sid = newSid();
     const expires = new Date(Date.now() + 3600000);
     await set(sid, { views: 7, cookie: { originalMaxAge: 3600000, expires: expires.toISOString(), httpOnly: true, path: '/' } });
