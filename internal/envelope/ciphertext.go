@@ -14,6 +14,7 @@ const (
 	formatKEK     byte = 0x01 // a KEK wrapped by the master wrapping key; id = KEK version
 	formatDataKey byte = 0x02 // a data key wrapped by a KEK; id = KEK version
 	formatValue   byte = 0x03 // a value sealed by a data key; id = data-key generation
+	formatRoot    byte = 0x04 // the derivation root wrapped by the master wrapping key; id = 0
 )
 
 // valueKeyID is the generation of per-subject data keys. There is one so far;

@@ -56,7 +56,7 @@ func (k *Keyring) NewDataKey(aad []byte) (vault.DataKey, []byte, error) {
 	set := k.set.Load()
 	raw := make([]byte, keySize)
 	rand.Read(raw) // never fails: crypto/rand crashes the program instead
-	wrapped := seal(set.keks[set.active], formatDataKey, set.active, raw, aad)
+	wrapped := set.seal(raw, aad)
 	dk, err := newDataKey(raw)
 	if err != nil {
 		return nil, nil, fmt.Errorf("envelope: new data key: %w", err)
@@ -68,8 +68,8 @@ func (k *Keyring) NewDataKey(aad []byte) (vault.DataKey, []byte, error) {
 // OpenDataKey returns the data key behind wrapped, which must have been made
 // by NewDataKey or RewrapDataKey with the same aad. It answers from the cache
 // when it can. A short, altered, moved or foreign wrapped key, or one whose
-// KEK version the keyring does not know, is an error. It implements
-// vault.Keys.
+// KEK version the keyring does not know even after a reload (SetReloader),
+// is an error. It implements vault.Keys.
 func (k *Keyring) OpenDataKey(wrapped, aad []byte) (vault.DataKey, error) {
 	if dk := k.cache.get(wrapped, aad); dk != nil {
 		return dk, nil
@@ -96,16 +96,16 @@ func (k *Keyring) ForgetDataKey(wrapped []byte) { k.cache.forget(wrapped) }
 // the old wrapped form is dropped, so that ForgetDataKey of the new form
 // leaves no copy behind.
 func (k *Keyring) RewrapDataKey(wrapped, aad []byte) ([]byte, error) {
-	set := k.set.Load()
 	raw, err := k.unwrap(wrapped, aad)
 	if err != nil {
 		return nil, err
 	}
 	defer clear(raw)
+	set := k.set.Load() // after unwrap, which may have reloaded it
 	if version, _ := KEKVersionOf(wrapped); version == int64(set.active) {
 		return wrapped, nil
 	}
-	rewrapped := seal(set.keks[set.active], formatDataKey, set.active, raw, aad)
+	rewrapped := set.seal(raw, aad)
 	k.cache.forget(wrapped)
 	return rewrapped, nil
 }
@@ -132,7 +132,10 @@ func (k *Keyring) unwrap(wrapped, aad []byte) ([]byte, error) {
 	}
 	kek, ok := k.set.Load().keks[uint32(version)]
 	if !ok {
-		return nil, errUnknownKey
+		// Another instance may have rotated since this one last looked.
+		if kek, ok = k.miss.reload(k, uint32(version)); !ok {
+			return nil, errUnknownKey
+		}
 	}
 	raw, err := open(kek, wrapped, aad)
 	if err != nil {

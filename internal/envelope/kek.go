@@ -47,6 +47,17 @@ func newKEK(wrap cipher.AEAD, version int64, now time.Time) (vault.KEKRecord, er
 // openKEK unwraps one stored KEK and builds its AEAD. errAuth means the
 // master key is not the one that sealed it, or the record was altered.
 func openKEK(wrap cipher.AEAD, k vault.KEKRecord) (cipher.AEAD, error) {
+	kek, err := openKEKRaw(wrap, k)
+	if err != nil {
+		return nil, err
+	}
+	defer clear(kek)
+	return newAEAD(kek)
+}
+
+// openKEKRaw unwraps one stored KEK into its raw bytes, which the caller
+// clears.
+func openKEKRaw(wrap cipher.AEAD, k vault.KEKRecord) ([]byte, error) {
 	if k.Version < 1 || k.Version > math.MaxUint32 {
 		return nil, fmt.Errorf("envelope: KEK version %d out of range", k.Version)
 	}
@@ -61,11 +72,11 @@ func openKEK(wrap cipher.AEAD, k vault.KEKRecord) (cipher.AEAD, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer clear(kek)
 	if len(kek) != keySize {
+		clear(kek)
 		return nil, fmt.Errorf("envelope: KEK version %d: wrong key size", k.Version)
 	}
-	return newAEAD(kek)
+	return kek, nil
 }
 
 // wrappingAEAD derives the KEK wrapping key from master and builds its AEAD.

@@ -17,6 +17,11 @@ import (
 const (
 	infoKEKWrap    = "piivault v1 kek wrapping"
 	infoBlindIndex = "piivault v1 blind index"
+	// infoErasureLedger keys the HMAC chain of the erasure ledger.
+	infoErasureLedger = "piivault v1 erasure ledger"
+	// infoCheck keys the check value that tells a wrong master key at
+	// start, before anything is opened or written.
+	infoCheck = "piivault v1 master key check"
 )
 
 // ErrWrongMasterKey means that the master key opens none of the stored KEKs:
