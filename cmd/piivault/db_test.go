@@ -137,3 +137,25 @@ func newSecrets() (masterKey, rootToken string) {
 	rand.Read(tok[:])
 	return hex.EncodeToString(k[:]), hex.EncodeToString(tok[:16])
 }
+
+// via returns db's DSN with the server address replaced by addr, to reach
+// the database through a proxy.
+func (db *testDB) via(t *testing.T, addr string) string {
+	t.Helper()
+	switch db.driver {
+	case "postgres":
+		u, err := url.Parse(db.dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u.Host = addr
+		return u.String()
+	default:
+		mc, err := mysql.ParseDSN(db.dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mc.Addr = addr
+		return mc.FormatDSN()
+	}
+}

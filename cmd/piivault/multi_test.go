@@ -26,6 +26,7 @@ const (
 func TestInstancesShareOneDatabase(t *testing.T) {
 	for _, driver := range serverDBs {
 		t.Run("on "+driver, func(t *testing.T) {
+			t.Parallel()
 			db := freshDB(t, driver)
 			key, root := newSecrets()
 			env := serveEnv(db, key, root, "PIIVAULT_JOBS_INTERVAL_SECONDS=1", "PIIVAULT_LOG_LEVEL=debug")
