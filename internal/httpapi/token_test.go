@@ -28,7 +28,7 @@ var (
 )
 
 // tokenServer runs the API with the four scoped tokens and a hand-moved clock.
-func tokenServer(t *testing.T, clock *manualClock, opts ...apitest.Option) *apitest.Server {
+func tokenServer(t testing.TB, clock *manualClock, opts ...apitest.Option) *apitest.Server {
 	scoped := apitest.WithVault(func(o *vault.Options) {
 		o.ScopedTokens = []vault.ScopedToken{
 			{Name: "creator", SHA256: vault.HashToken(creatorToken), Scopes: []string{"token:create"}},

@@ -287,13 +287,13 @@ func (s *Service) LookupTokens(ctx context.Context, actor Actor, body map[string
 		return nil, errTooMany
 	}
 	tokens := make([]string, len(list))
-	keys := make([]string, 0, len(list))
+	keys := make([]string, len(list)) // "" for a token that cannot exist
 	for i, v := range list {
 		if tokens[i], ok = v.(string); !ok {
 			return nil, errBadTokens
 		}
 		if validTokenLength(tokens[i]) {
-			keys = append(keys, s.keys.BlindIndex("vtoken", tokens[i]))
+			keys[i] = s.keys.BlindIndex("vtoken", tokens[i])
 		}
 	}
 	recs, err := s.store.TokensByKeys(ctx, keys)
@@ -307,10 +307,7 @@ func (s *Service) LookupTokens(ctx context.Context, actor Actor, body map[string
 	out := make([]TokenLookup, len(tokens))
 	for i, tok := range tokens {
 		out[i].Token = tok
-		var rec *TokenRecord
-		if validTokenLength(tok) {
-			rec = byKey[s.keys.BlindIndex("vtoken", tok)]
-		}
+		rec := byKey[keys[i]]
 		if rec == nil || !s.tokenLive(rec) {
 			out[i].Error = ErrNotFound.Message
 			continue
