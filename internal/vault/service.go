@@ -29,6 +29,11 @@ type Options struct {
 	TokenEmailDomain string
 	// ScopedTokens are the configured tokenization credentials (auth.scoped_tokens).
 	ScopedTokens []ScopedToken
+	// KeyManager serves the key routes of §14; nil answers them 503.
+	KeyManager *KeyManager
+	// Erasures records every erasure outside the database before it
+	// commits (see logErasure); nil records nothing.
+	Erasures ErasureLog
 }
 
 // ScopedToken is a configured credential limited to tokenization scopes.

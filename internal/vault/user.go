@@ -170,8 +170,12 @@ func (s *Service) EraseUser(ctx context.Context, actor Actor, id Identity) (Chan
 	if err != nil {
 		return ChangeResult{}, err
 	}
+	now := s.now()
+	if err := s.logErasure(ctx, rec.Token, now); err != nil {
+		return ChangeResult{}, err
+	}
 	if err := s.store.Update(ctx, func(tx Tx) error {
-		return tx.EraseUser(ctx, rec.Token, s.now())
+		return tx.EraseUser(ctx, rec.Token, now)
 	}); err != nil {
 		return ChangeResult{}, err
 	}
