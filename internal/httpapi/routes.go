@@ -36,6 +36,8 @@ func (h *handler) routes(r chi.Router) {
 	r.Head("/status", h.status)
 	r.Get("/v1/status", h.status)
 	r.Head("/v1/status", h.status)
+	r.Get("/v1/sys/keys", h.auth(guardRoot, h.keys))
+	r.Post("/v1/sys/rotate-key", h.auth(guardRoot, h.rotateKey))
 }
 
 // methodNotAllowed answers a known path whose method has no route: OPTIONS
