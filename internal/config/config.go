@@ -21,6 +21,7 @@ type Config struct {
 	SSL          SSL          `mapstructure:"ssl"`
 	Storage      Storage      `mapstructure:"storage"`
 	Keys         Keys         `mapstructure:"keys"`
+	Erasure      Erasure      `mapstructure:"erasure"`
 	Auth         Auth         `mapstructure:"auth"`
 	Generic      Generic      `mapstructure:"generic"`
 	SelfService  SelfService  `mapstructure:"selfservice"`
@@ -109,6 +110,24 @@ type Storage struct {
 type Keys struct {
 	MasterKey     Secret `mapstructure:"master_key"`      // keys.master_key
 	MasterKeyFile string `mapstructure:"master_key_file"` // keys.master_key_file
+	// RotationBatchSize bounds the data keys one re-wrap transaction
+	// changes (keys.rotation_batch_size).
+	RotationBatchSize int `mapstructure:"rotation_batch_size"`
+	// RefreshInterval is how often each instance reloads the keyring, saves
+	// encryption counts and looks at a running key job
+	// (keys.refresh_interval).
+	RefreshInterval time.Duration `mapstructure:"refresh_interval"`
+	// RotateAfterEncryptions rotates automatically once the active version
+	// has wrapped this many data keys (keys.rotate_after_encryptions); 0
+	// turns automatic rotation off.
+	RotateAfterEncryptions int64 `mapstructure:"rotate_after_encryptions"`
+}
+
+// Erasure configures the erasure ledger (api.md §3.5).
+type Erasure struct {
+	// LedgerFile is the append-only ledger of erasures, kept outside the
+	// database (erasure.ledger_file); default <data_dir>/erasures.ledger.
+	LedgerFile string `mapstructure:"ledger_file"`
 }
 
 // Auth holds the root token and the scoped tokenization tokens (§1.6).

@@ -34,8 +34,13 @@ func defaults() map[string]any {
 		"storage.busy_timeout":       5 * time.Second,
 		"storage.query_timeout":      10 * time.Second,
 
-		"keys.master_key":      "",
-		"keys.master_key_file": "",
+		"keys.master_key":               "",
+		"keys.master_key_file":          "",
+		"keys.rotation_batch_size":      500,
+		"keys.refresh_interval":         2 * time.Second,
+		"keys.rotate_after_encryptions": int64(1 << 30),
+
+		"erasure.ledger_file": "",
 
 		"auth.root_token":      "",
 		"auth.root_token_file": "",

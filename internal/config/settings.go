@@ -32,7 +32,12 @@ func (c *Config) Settings() map[string]map[string]any {
 			"conn_max_lifetime": c.Storage.ConnMaxLifetime.String(), "conn_max_idle_time": c.Storage.ConnMaxIdleTime.String(),
 			"busy_timeout": c.Storage.BusyTimeout.String(), "query_timeout": c.Storage.QueryTimeout.String(),
 		},
-		"auth": {"root_token": masked, "scoped_tokens": scoped},
+		"keys": {
+			"rotation_batch_size": c.Keys.RotationBatchSize, "refresh_interval": c.Keys.RefreshInterval.String(),
+			"rotate_after_encryptions": c.Keys.RotateAfterEncryptions,
+		},
+		"erasure": {"ledger_file": c.Erasure.LedgerFile},
+		"auth":    {"root_token": masked, "scoped_tokens": scoped},
 		"generic": {
 			"create_user_without_access_token": c.Generic.CreateUserWithoutAccessToken,
 			"list_users":                       c.Generic.ListUsers,

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"time"
 
 	"piivault/internal/phone"
 )
@@ -109,6 +110,18 @@ func (c *Config) check() Problems {
 	}
 	if st.QueryTimeout <= 0 {
 		add("storage.query_timeout: must be positive")
+	}
+
+	if k := c.Keys; k.RotationBatchSize < 1 || k.RotationBatchSize > 10000 {
+		add("keys.rotation_batch_size: %d is outside 1-10000", k.RotationBatchSize)
+	}
+	if c.Keys.RefreshInterval < 100*time.Millisecond {
+		add("keys.refresh_interval: must be at least 100ms")
+	}
+	// 2^32 is the bound for AES-GCM with random nonces; counts not yet
+	// saved by other instances need room below it.
+	if r := c.Keys.RotateAfterEncryptions; r < 0 || r > 1<<31 {
+		add("keys.rotate_after_encryptions: %d is outside 0 (off) to 2^31", r)
 	}
 
 	p = append(p, checkScopedTokens(c.Auth.ScopedTokens)...)
