@@ -46,6 +46,7 @@ type Server struct {
 	http   *httptest.Server
 	client *http.Client
 	dbPath string
+	cfg    sqlstore.Config
 	logs   *logBuffer
 }
 
@@ -74,6 +75,7 @@ func New(t testing.TB, opts ...Option) *Server {
 	s := &Server{t: t, Root: vault.NewUUID(), logs: &logBuffer{}}
 
 	cfg := s.database(t)
+	s.cfg = cfg
 	db, err := sqlstore.Open(ctx, cfg)
 	if err != nil {
 		t.Fatalf("apitest: open %s database: %v", cfg.Driver, err)

@@ -39,8 +39,11 @@ func openSQLite(ctx context.Context, cfg Config) (*DB, error) {
 	// synchronous=FULL so that an acknowledged write is fsynced (group
 	// commit makes that as fast as NORMAL); BEGIN IMMEDIATE so that the
 	// write lock is taken up front, never upgraded midway into a "locked";
-	// busy_timeout for other processes (a second instance, piivault migrate).
+	// busy_timeout for other processes (a second instance, piivault migrate);
+	// secure_delete so that deleted content (an erased user's wrapped data
+	// key) is overwritten in the file rather than left in a free page.
 	conn, err := sql.Open("sqlite3", file+"?"+url.Values{
+		"_secure_delete":   {"on"},
 		"_journal_mode":    {"WAL"},
 		"_synchronous":     {"FULL"},
 		"_busy_timeout":    {busy},

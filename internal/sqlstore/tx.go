@@ -52,10 +52,14 @@ func (r *reader) sql(query string, lockable bool) string {
 // txn is one read-write transaction: the vault.Tx given to Update's fn.
 type txn struct {
 	reader
+	// shred is set by an erasure: on SQLite the writer then checkpoints
+	// the WAL after the commit, so the destroyed data key does not linger
+	// in old WAL frames (secure_delete already zeroes it in the main file).
+	shred bool
 }
 
 func newTxn(d *dialect, run runner, detach bool) *txn {
-	return &txn{reader{d: d, run: run, lock: d.forUpdate != "", detach: detach}}
+	return &txn{reader: reader{d: d, run: run, lock: d.forUpdate != "", detach: detach}}
 }
 
 // maxAttempts bounds the runs of one Update on PostgreSQL/MySQL when the

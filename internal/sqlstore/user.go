@@ -159,6 +159,7 @@ func (t *txn) EraseUser(ctx context.Context, token string, when int64) error {
 	if err := affected(res); err != nil {
 		return t.d.wrap("erase user", err)
 	}
+	t.shred = true
 	_, err = t.deleteUserSessions(ctx, token)
 	return t.d.wrap("erase user: sessions", err)
 }

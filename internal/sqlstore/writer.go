@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // maxBatch bounds the writes that share one SQLite commit. Measured: group
@@ -143,8 +144,10 @@ func (w *writer) runBatch(run []*op) ([]opResult, error) {
 		return nil, w.d.wrap("update: begin", err)
 	}
 	results := make([]opResult, len(run))
+	shred := false
 	for i, o := range run {
-		r, err := w.runOp(ctx, tx, o)
+		r, shredOp, err := w.runOp(ctx, tx, o)
+		shred = shred || shredOp
 		if err != nil {
 			tx.Rollback()
 			// The transaction is gone: a database fault, whatever the
@@ -157,26 +160,49 @@ func (w *writer) runBatch(run []*op) ([]opResult, error) {
 		return nil, w.d.wrap("update: commit", err)
 	}
 	w.commits.Add(1)
+	if shred {
+		w.truncateWAL(ctx)
+	}
 	return results, nil
+}
+
+// truncateWAL copies the WAL into the database file and empties it, so that
+// the frames holding an erased user's data key are gone before the erasure
+// is acknowledged. A reader still inside an older snapshot makes the
+// checkpoint report busy; readers are short, so a few tries suffice. It is
+// best effort: a failure leaves the frames to the next checkpoint, which
+// overwrites them in time.
+func (w *writer) truncateWAL(ctx context.Context) {
+	for try := 0; try < 20; try++ {
+		var busy, logFrames, done int
+		err := w.conn.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &logFrames, &done)
+		if err == nil && busy == 0 {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // runOp runs one op inside its own savepoint. The error it returns is
 // fatal to the batch: SQLite rolled the whole transaction back on its own
 // (disk full, I/O error), which the savepoint statements reveal.
-func (w *writer) runOp(ctx context.Context, tx *sql.Tx, o *op) (opResult, error) {
+// shred reports that the op erased data whose traces must leave the WAL.
+func (w *writer) runOp(ctx context.Context, tx *sql.Tx, o *op) (r opResult, shred bool, err error) {
 	if _, err := tx.ExecContext(ctx, "SAVEPOINT op"); err != nil {
-		return opResult{}, err
+		return opResult{}, false, err
 	}
-	r := call(o.fn, newTxn(w.d, tx, true))
-	if r.err != nil || r.panicked != nil {
+	t := newTxn(w.d, tx, true)
+	r = call(o.fn, t)
+	failed := r.err != nil || r.panicked != nil
+	if failed {
 		if _, err := tx.ExecContext(ctx, "ROLLBACK TO op"); err != nil {
-			return opResult{}, errors.Join(err, r.err)
+			return opResult{}, false, errors.Join(err, r.err)
 		}
 	}
 	if _, err := tx.ExecContext(ctx, "RELEASE op"); err != nil {
-		return opResult{}, errors.Join(err, r.err)
+		return opResult{}, false, errors.Join(err, r.err)
 	}
-	return r, nil
+	return r, t.shred && !failed, nil
 }
 
 // call runs fn and catches its panic, which would otherwise take down the
