@@ -126,7 +126,9 @@ type Keys struct {
 // Erasure configures the erasure ledger (api.md §3.5).
 type Erasure struct {
 	// LedgerFile is the append-only ledger of erasures, kept outside the
-	// database (erasure.ledger_file); default <data_dir>/erasures.ledger.
+	// database (erasure.ledger_file). "" means
+	// <data_dir>/erasures-<vault id>.ledger, the id derived from the key
+	// root, so that vaults sharing a data directory keep apart.
 	LedgerFile string `mapstructure:"ledger_file"`
 }
 

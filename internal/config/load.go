@@ -74,9 +74,6 @@ func Load(src Source) (*Config, error) {
 	if c.Storage.Driver == "sqlite" && c.Storage.DSN == "" && c.Server.DataDir != "" {
 		c.Storage.DSN = Secret(filepath.Join(c.Server.DataDir, "piivault.db"))
 	}
-	if c.Erasure.LedgerFile == "" && c.Server.DataDir != "" {
-		c.Erasure.LedgerFile = filepath.Join(c.Server.DataDir, "erasures.ledger")
-	}
 	return c, nil
 }
 

@@ -17,7 +17,7 @@
 // end is not detectable by the chain alone; keep the ledger where the
 // database's attackers cannot write.) Each append is fsynced before it
 // returns. A last line without its newline is a torn write of an append
-// that never returned; it is cut off on open.
+// that never returned; the next writer cuts it off.
 package ledger
 
 import (
@@ -30,6 +30,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"iter"
 	"os"
 	"path/filepath"
@@ -45,14 +46,17 @@ import (
 type MAC func(msg []byte) []byte
 
 // Ledger is an open erasure ledger. It implements vault.ErasureLog and is
-// safe for concurrent use; one process at a time may have it open for
-// appending.
+// safe for concurrent use. Several processes may append to one file (two
+// instances sharing a data directory or a shared volume): each append
+// takes an exclusive lock on the file and first reads what the others
+// appended, so that all of them write one chain.
 type Ledger struct {
-	path string
-	mac  MAC
+	path     string
+	mac      MAC
+	readOnly bool
 
 	mu   sync.Mutex
-	f    *os.File // nil for a read-only ledger
+	f    *os.File // nil until the file exists or after Close
 	seq  int64
 	last string // mac of the last entry
 	size int64  // bytes of complete entries
@@ -76,66 +80,44 @@ var genesis = string(bytes.Repeat([]byte("0"), 64))
 // changed, reordered or removed entries, garbage, or another master key.
 var ErrBroken = errors.New("ledger: the erasure ledger is broken")
 
-// Open opens the ledger at path for appending, creating it (0600) and its
-// directory (0700) when missing, and verifies the whole chain. A torn last
-// line is cut off. It takes an exclusive lock on the file, so that two
-// processes never interleave their chains.
-// Errors: ErrBroken (wrapped, with the line number); a lock held by
-// another process; I/O errors.
+// Open opens the ledger at path for appending and verifies its whole chain,
+// cutting off a torn last line. A missing file is created, with its
+// directory (0700), by the first Append, so that a vault that never erases
+// leaves no file behind.
+// Errors: ErrBroken (wrapped, naming the line); I/O errors.
 func Open(path string, mac MAC) (*Ledger, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+	l := &Ledger{path: path, mac: mac, last: genesis}
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		return l, nil
+	} else if err != nil {
 		return nil, fmt.Errorf("ledger: %w", err)
 	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("ledger: %w", err)
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("ledger: %s is in use by another piivault process: %w", path, err)
-	}
-	l := &Ledger{path: path, mac: mac, f: f, last: genesis}
-	if err := l.verify(f); err != nil {
+	l.f = f
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err := l.locked(l.catchUp); err != nil {
 		f.Close()
 		return nil, err
-	}
-	info, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("ledger: %w", err)
-	}
-	if info.Size() != l.size {
-		// A torn append: it never returned, so no erasure relied on it.
-		if err := f.Truncate(l.size); err != nil {
-			f.Close()
-			return nil, fmt.Errorf("ledger: cut off a torn entry: %w", err)
-		}
-	}
-	if _, err := f.Seek(l.size, io.SeekStart); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("ledger: %w", err)
-	}
-	if err := syncDir(filepath.Dir(path)); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("ledger: %w", err)
 	}
 	return l, nil
 }
 
-// OpenReadOnly opens the ledger at path for Entries only, without a lock,
+// OpenReadOnly opens the ledger at path for Entries only, taking no lock,
 // so that `piivault erasures replay` can read it while a server appends.
 // Errors: I/O errors (a missing file included).
 func OpenReadOnly(path string, mac MAC) (*Ledger, error) {
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("ledger: %w", err)
 	}
-	return &Ledger{path: path, mac: mac, last: genesis}, nil
+	return &Ledger{path: path, mac: mac, readOnly: true, last: genesis}, nil
 }
 
 // Path returns the file's path.
 func (l *Ledger) Path() string { return l.path }
 
-// Len returns the number of entries verified or appended so far.
+// Len returns the number of entries verified or appended so far by this
+// process.
 func (l *Ledger) Len() int64 {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -145,30 +127,96 @@ func (l *Ledger) Len() int64 {
 // Append records that token was erased at when and returns once the entry
 // is fsynced. A failed write is cut off again, so that the file stays a
 // chain. It implements vault.ErasureLog.
-// Errors: a read-only or closed ledger; I/O errors (disk full).
+// Errors: a read-only or closed ledger; ErrBroken when entries appended by
+// another process do not verify; I/O errors (disk full).
 func (l *Ledger) Append(ctx context.Context, token string, when int64) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if l.readOnly {
+		return errors.New("ledger: opened read-only")
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.f == nil {
-		return errors.New("ledger: not open for appending")
+		if err := l.create(); err != nil {
+			return err
+		}
 	}
-	e := entry{Seq: l.seq + 1, Token: token, When: when, Prev: l.last}
-	e.MAC = hex.EncodeToString(l.mac(e.signed()))
-	line, err := json.Marshal(e)
+	return l.locked(func() error {
+		if err := l.catchUp(); err != nil {
+			return err
+		}
+		e := entry{Seq: l.seq + 1, Token: token, When: when, Prev: l.last}
+		e.MAC = hex.EncodeToString(l.mac(e.signed()))
+		line, err := json.Marshal(e)
+		if err != nil {
+			return fmt.Errorf("ledger: %w", err)
+		}
+		line = append(line, '\n')
+		if _, err := l.f.WriteAt(line, l.size); err != nil {
+			return l.undo(err)
+		}
+		if err := l.f.Sync(); err != nil {
+			return l.undo(err)
+		}
+		l.seq, l.last, l.size = e.Seq, e.MAC, l.size+int64(len(line))
+		return nil
+	})
+}
+
+// create makes the file and its directory on the first append.
+func (l *Ledger) create() error {
+	dir := filepath.Dir(l.path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("ledger: %w", err)
+	}
+	f, err := os.OpenFile(l.path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return fmt.Errorf("ledger: %w", err)
 	}
-	line = append(line, '\n')
-	if _, err := l.f.Write(line); err != nil {
-		return l.undo(err)
+	if err := syncDir(dir); err != nil {
+		f.Close()
+		return fmt.Errorf("ledger: %w", err)
 	}
-	if err := l.f.Sync(); err != nil {
-		return l.undo(err)
+	l.f = f
+	return nil
+}
+
+// locked runs fn holding the exclusive lock on the file, which every
+// process's appends take.
+func (l *Ledger) locked(fn func() error) error {
+	if err := syscall.Flock(int(l.f.Fd()), syscall.LOCK_EX); err != nil {
+		return fmt.Errorf("ledger: lock: %w", err)
 	}
-	l.seq, l.last, l.size = e.Seq, e.MAC, l.size+int64(len(line))
+	defer syscall.Flock(int(l.f.Fd()), syscall.LOCK_UN)
+	return fn()
+}
+
+// catchUp verifies what was appended since l last looked (by another
+// process, or everything on open) and cuts off a torn last line, which
+// under the lock can only be an append that crashed.
+func (l *Ledger) catchUp() error {
+	info, err := l.f.Stat()
+	if err != nil {
+		return fmt.Errorf("ledger: %w", err)
+	}
+	switch {
+	case info.Size() < l.size:
+		return fmt.Errorf("%w: it shrank from %d to %d bytes while open", ErrBroken, l.size, info.Size())
+	case info.Size() == l.size:
+		return nil
+	}
+	c := chain{mac: l.mac, seq: l.seq, last: l.last}
+	if err := c.read(io.NewSectionReader(l.f, l.size, info.Size()-l.size), func(entry) bool { return true }); err != nil {
+		return err
+	}
+	l.seq, l.last, l.size = c.seq, c.last, l.size+c.size
+	if l.size < info.Size() {
+		if err := l.f.Truncate(l.size); err != nil {
+			return fmt.Errorf("ledger: cut off a torn entry: %w", err)
+		}
+	}
 	return nil
 }
 
@@ -177,13 +225,10 @@ func (l *Ledger) undo(err error) error {
 	if terr := l.f.Truncate(l.size); terr != nil {
 		err = errors.Join(err, terr)
 	}
-	if _, serr := l.f.Seek(l.size, io.SeekStart); serr != nil {
-		err = errors.Join(err, serr)
-	}
 	return fmt.Errorf("ledger: append: %w", err)
 }
 
-// Close closes the file and releases the lock.
+// Close closes the file. Appends after Close reopen it.
 func (l *Ledger) Close() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -202,7 +247,9 @@ func (l *Ledger) Close() error {
 func (l *Ledger) Entries() iter.Seq2[vault.Erasure, error] {
 	return func(yield func(vault.Erasure, error) bool) {
 		f, err := os.Open(l.path)
-		if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return // nothing erased yet
+		} else if err != nil {
 			yield(vault.Erasure{}, fmt.Errorf("ledger: %w", err))
 			return
 		}
@@ -213,16 +260,6 @@ func (l *Ledger) Entries() iter.Seq2[vault.Erasure, error] {
 			yield(vault.Erasure{}, err)
 		}
 	}
-}
-
-// verify reads the file's chain into l's state.
-func (l *Ledger) verify(r io.Reader) error {
-	c := chain{mac: l.mac, last: genesis}
-	if err := c.read(r, func(entry) bool { return true }); err != nil {
-		return err
-	}
-	l.seq, l.last, l.size = c.seq, c.last, c.size
-	return nil
 }
 
 // chain checks entries one after the other.
