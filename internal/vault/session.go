@@ -77,7 +77,7 @@ func (s *Service) PutSession(ctx context.Context, actor Actor, id string, data m
 		ExpTime:  exp,
 		When:     now.Unix(),
 	}
-	return s.store.Update(ctx, func(tx Tx) error {
+	write := func(tx Tx) error {
 		// The owner was found outside the transaction; if it has been erased
 		// since, the session must not stay bound to it (erasure removes the
 		// bound sessions, and this one would outlive it). Reading the user
@@ -94,7 +94,12 @@ func (s *Service) PutSession(ctx context.Context, actor Actor, id string, data m
 			}
 		}
 		return tx.PutSession(ctx, rec)
-	})
+	}
+	// Only sessions bound to a user are audit events (§5).
+	if owner == "" {
+		return s.store.Update(ctx, write)
+	}
+	return s.withAudit(ctx, &Event{Title: "create session", Actor: actor, Record: owner}, write)
 }
 
 // sessionOwner returns the token of the first live user a binding key of data
@@ -143,7 +148,11 @@ func (s *Service) GetSession(ctx context.Context, actor Actor, id string) (Sessi
 	if err != nil {
 		return SessionView{}, err
 	}
-	return s.openSession(rec, id)
+	view, err := s.openSession(rec, id)
+	if rec.UserToken == "" {
+		return view, err
+	}
+	return view, s.auditRead(ctx, &Event{Title: "get session", Actor: actor, Record: rec.UserToken}, err)
 }
 
 func (s *Service) liveSession(ctx context.Context, id string) (*SessionRecord, error) {
@@ -191,16 +200,27 @@ func (s *Service) DeleteSession(ctx context.Context, actor Actor, id string) err
 		return nil
 	}
 	key := s.keys.BlindIndex("session", id)
-	return s.store.Update(ctx, func(tx Tx) error { return tx.DeleteSession(ctx, key) })
+	del := func(tx Tx) error { return tx.DeleteSession(ctx, key) }
+	// Only sessions bound to a user are audit events (§5): look first.
+	rec, err := s.store.SessionByKey(ctx, key)
+	switch {
+	case err == nil && rec.UserToken != "":
+		return s.withAudit(ctx, &Event{Title: "delete session", Actor: actor, Record: rec.UserToken}, del)
+	case err != nil && ErrorCode(err) != ENOTFOUND:
+		return err
+	}
+	return s.store.Update(ctx, del)
 }
 
 // UserSessions lists a user's live sessions, oldest write first.
 // Errors: ENOTFOUND; EFORBIDDEN.
 func (s *Service) UserSessions(ctx context.Context, actor Actor, id Identity, page Page) ([]SessionView, int, error) {
+	ev := &Event{Title: "get user sessions by " + string(id.Mode), Actor: actor, Mode: id.Mode, Who: id.Value}
 	rec, err := s.subject(ctx, actor, id)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, s.auditRead(ctx, ev, err)
 	}
+	ev.Record = rec.Token
 	page = page.clamp()
 	recs, total, err := s.store.SessionsByUser(ctx, rec.Token, s.now(), page.Offset, page.Limit)
 	if err != nil {
@@ -214,18 +234,23 @@ func (s *Service) UserSessions(ctx context.Context, actor Actor, id Identity, pa
 		}
 		out = append(out, v)
 	}
+	if err := s.auditRead(ctx, ev, nil); err != nil {
+		return nil, 0, err
+	}
 	return out, total, nil
 }
 
 // DeleteUserSessions logs a user out everywhere and returns how many sessions
 // were removed. Errors: ENOTFOUND; EFORBIDDEN.
 func (s *Service) DeleteUserSessions(ctx context.Context, actor Actor, id Identity) (int, error) {
+	ev := &Event{Title: "delete user sessions by " + string(id.Mode), Actor: actor, Mode: id.Mode, Who: id.Value}
 	rec, err := s.subject(ctx, actor, id)
 	if err != nil {
-		return 0, err
+		return 0, s.auditRead(ctx, ev, err)
 	}
+	ev.Record = rec.Token
 	var n int
-	err = s.store.Update(ctx, func(tx Tx) error {
+	err = s.withAudit(ctx, ev, func(tx Tx) error {
 		var err error
 		n, err = tx.DeleteUserSessions(ctx, rec.Token)
 		return err

@@ -2,6 +2,8 @@ package vault
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"strconv"
 	"time"
@@ -89,14 +91,17 @@ func (s *Service) CreateToken(ctx context.Context, actor Actor, body map[string]
 	if !actor.HasScope("token:create") {
 		return TokenView{}, ErrAccessDenied
 	}
+	ev := &Event{Title: "create token", Actor: actor}
 	req, err := s.parseTokenRequest(body, s.clock.Now())
 	if err != nil {
-		return TokenView{}, err
+		return TokenView{}, s.auditRead(ctx, ev, err)
 	}
 	var out TokenView
-	err = s.updateTokens(ctx, func(tx Tx) error {
+	err = s.updateTokens(ctx, ev, func(tx Tx) error {
 		var err error
-		out, err = s.insertToken(ctx, tx, req)
+		if out, err = s.insertToken(ctx, tx, req); err == nil {
+			ev.Who = tokenWho(out.Token) // known only once drawn, before the event is stored
+		}
 		return err
 	})
 	return out, err
@@ -109,28 +114,30 @@ func (s *Service) CreateTokens(ctx context.Context, actor Actor, body map[string
 	if !actor.HasScope("token:create") {
 		return nil, ErrAccessDenied
 	}
+	ev := &Event{Title: "create tokens", Actor: actor}
 	items, ok := body["items"].([]any)
 	if !ok || len(items) == 0 {
-		return nil, errBadItems
+		return nil, s.auditRead(ctx, ev, errBadItems)
 	}
+	ev.Msg = TokenCountMessage(len(items))
 	if len(items) > maxBulkTokens {
-		return nil, errTooMany
+		return nil, s.auditRead(ctx, ev, errTooMany)
 	}
 	reqs := make([]tokenRequest, len(items))
 	now := s.clock.Now()
 	for i, it := range items {
 		m, ok := it.(map[string]any)
 		if !ok {
-			return nil, Errorf(EINVALID, "items[%d]: %s", i, errBadValue.Message)
+			return nil, s.auditRead(ctx, ev, Errorf(EINVALID, "items[%d]: %s", i, errBadValue.Message))
 		}
 		r, err := s.parseTokenRequest(m, now)
 		if err != nil {
-			return nil, Errorf(EINVALID, "items[%d]: %s", i, ErrorMessage(err))
+			return nil, s.auditRead(ctx, ev, Errorf(EINVALID, "items[%d]: %s", i, ErrorMessage(err)))
 		}
 		reqs[i] = r
 	}
 	var out []TokenView
-	err := s.updateTokens(ctx, func(tx Tx) error {
+	err := s.updateTokens(ctx, ev, func(tx Tx) error {
 		out = make([]TokenView, len(reqs))
 		for i, r := range reqs {
 			v, err := s.insertToken(ctx, tx, r)
@@ -144,14 +151,14 @@ func (s *Service) CreateTokens(ctx context.Context, actor Actor, body map[string
 	return out, err
 }
 
-// updateTokens runs fn in a transaction. Two instances (or connections) that
-// create the same unique token at once collide on the unique index, and a
-// random token may collide with one committed meanwhile; the loser runs again
-// and then finds the winner's token, or draws another.
-func (s *Service) updateTokens(ctx context.Context, fn func(Tx) error) error {
+// updateTokens runs fn in a transaction with its audit event. Two instances
+// (or connections) that create the same unique token at once collide on the
+// unique index, and a random token may collide with one committed meanwhile;
+// the loser runs again and then finds the winner's token, or draws another.
+func (s *Service) updateTokens(ctx context.Context, ev *Event, fn func(Tx) error) error {
 	var err error
 	for attempt := 0; attempt < 3; attempt++ {
-		if err = s.store.Update(ctx, fn); ErrorCode(err) != ECONFLICT {
+		if err = s.withAudit(ctx, ev, fn); ErrorCode(err) != ECONFLICT {
 			return err
 		}
 	}
@@ -258,12 +265,16 @@ func (s *Service) GetToken(ctx context.Context, actor Actor, token string) (Toke
 	if !actor.HasScope("token:read") {
 		return TokenView{}, ErrAccessDenied
 	}
+	ev := &Event{Title: "get token value", Actor: actor, Who: tokenWho(token)}
 	rec, err := s.liveToken(ctx, s.store, token)
 	if err != nil {
-		return TokenView{}, err
+		return TokenView{}, s.auditRead(ctx, ev, err)
 	}
 	_, value, err := s.openToken(rec)
 	if err != nil {
+		return TokenView{}, err
+	}
+	if err := s.auditRead(ctx, ev, nil); err != nil {
 		return TokenView{}, err
 	}
 	s.detokenized.Add(1)
@@ -279,18 +290,20 @@ func (s *Service) LookupTokens(ctx context.Context, actor Actor, body map[string
 	if !actor.HasScope("token:read") {
 		return nil, ErrAccessDenied
 	}
+	ev := &Event{Title: "get token values", Actor: actor}
 	list, ok := body["tokens"].([]any)
 	if !ok || len(list) == 0 {
-		return nil, errBadTokens
+		return nil, s.auditRead(ctx, ev, errBadTokens)
 	}
+	ev.Msg = TokenCountMessage(len(list))
 	if len(list) > maxBulkTokens {
-		return nil, errTooMany
+		return nil, s.auditRead(ctx, ev, errTooMany)
 	}
 	tokens := make([]string, len(list))
 	keys := make([]string, len(list)) // "" for a token that cannot exist
 	for i, v := range list {
 		if tokens[i], ok = v.(string); !ok {
-			return nil, errBadTokens
+			return nil, s.auditRead(ctx, ev, errBadTokens)
 		}
 		if validTokenLength(tokens[i]) {
 			keys[i] = s.keys.BlindIndex("vtoken", tokens[i])
@@ -305,6 +318,7 @@ func (s *Service) LookupTokens(ctx context.Context, actor Actor, body map[string
 		byKey[rec.Key] = rec
 	}
 	out := make([]TokenLookup, len(tokens))
+	found := 0
 	for i, tok := range tokens {
 		out[i].Token = tok
 		rec := byKey[keys[i]]
@@ -316,8 +330,12 @@ func (s *Service) LookupTokens(ctx context.Context, actor Actor, body map[string
 			return nil, err
 		}
 		out[i].Format, out[i].ExpTime = rec.Format, rec.ExpTime
-		s.detokenized.Add(1)
+		found++
 	}
+	if err := s.auditRead(ctx, ev, nil); err != nil {
+		return nil, err
+	}
+	s.detokenized.Add(int64(found))
 	return out, nil
 }
 
@@ -327,7 +345,8 @@ func (s *Service) DeleteToken(ctx context.Context, actor Actor, token string) er
 	if !actor.HasScope("token:delete") {
 		return ErrAccessDenied
 	}
-	return s.store.Update(ctx, func(tx Tx) error {
+	ev := &Event{Title: "delete token", Actor: actor, Who: tokenWho(token)}
+	return s.withAudit(ctx, ev, func(tx Tx) error {
 		rec, err := s.liveToken(ctx, tx, token)
 		if err != nil {
 			return err
@@ -338,3 +357,10 @@ func (s *Service) DeleteToken(ctx context.Context, actor Actor, token string) er
 
 // TokenCountMessage is the audit message of a bulk token call, e.g. "250 tokens".
 func TokenCountMessage(n int) string { return strconv.Itoa(n) + " tokens" }
+
+// tokenWho is the audit "who" of a single-token call (§12): the token itself
+// is never recorded, only "sha256:" and the first 16 hex digits of its hash.
+func tokenWho(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return "sha256:" + hex.EncodeToString(sum[:8])
+}
