@@ -26,6 +26,10 @@ type Reader interface {
 	UserReader
 	SessionReader
 	TokenReader
+	AppReader
+	RequestReader
+	ShareReader
+	ExpirationReader
 }
 
 // Tx is one read-write transaction.
@@ -34,4 +38,8 @@ type Tx interface {
 	UserWriter
 	SessionWriter
 	TokenWriter
+	AppWriter
+	RequestWriter
+	ShareWriter
+	ExpirationWriter
 }
