@@ -1,0 +1,12 @@
+-- Login tokens (api.md §1.6), kept only as the SHA-256 of the token. A token
+-- reaches user_token only, until exptime; erasing the user deletes them.
+CREATE TABLE login_tokens (
+    token_hash VARCHAR(64) NOT NULL,
+    user_token VARCHAR(36) NOT NULL,
+    exptime    BIGINT      NOT NULL,
+    created    BIGINT      NOT NULL,
+    CONSTRAINT login_tokens_token_hash PRIMARY KEY (token_hash)
+);
+-- Erasure deletes a user's tokens; the sweeper scans by expiry.
+CREATE INDEX login_tokens_user ON login_tokens (user_token);
+CREATE INDEX login_tokens_exptime ON login_tokens (exptime);
