@@ -1,0 +1,33 @@
+-- Agreements (api.md §7.2), one per (subject, legal basis). The subject is
+-- a user (user_token) or, for an email or phone without a user yet, the
+-- blind index of the normalised identity (subject_idx); linking to a user
+-- sets user_token and clears subject_idx, so no index of an identity
+-- outlives the link. who and lastmod are sealed: under the user's data key,
+-- or under the row's own key (datakey) while no user holds the identity.
+-- id gives creation order; akey names the row in associated data.
+CREATE TABLE agreements (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    akey        TEXT    NOT NULL,
+    basis_id    INTEGER NOT NULL REFERENCES legal_bases (id),
+    user_token  TEXT,
+    subject_idx TEXT,
+    datakey     BLOB,
+    who_mode    TEXT    NOT NULL,
+    who         BLOB,
+    lastmod     BLOB,
+    method      TEXT    NOT NULL,
+    refcode     TEXT    NOT NULL,
+    status      TEXT    NOT NULL,
+    created     INTEGER NOT NULL,
+    starttime   INTEGER NOT NULL,
+    endtime     INTEGER NOT NULL,
+    changed     INTEGER NOT NULL,
+    CONSTRAINT agreements_akey UNIQUE (akey),
+    CONSTRAINT agreements_user UNIQUE (basis_id, user_token),
+    CONSTRAINT agreements_subject UNIQUE (basis_id, subject_idx)
+);
+-- A subject's agreements in creation order; also linking and erasure.
+CREATE INDEX agreements_by_user ON agreements (user_token, id);
+CREATE INDEX agreements_by_subject ON agreements (subject_idx, id);
+-- The expiry job's range scan.
+CREATE INDEX agreements_expiry ON agreements (status, endtime);
