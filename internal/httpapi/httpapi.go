@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"piivault/internal/metrics"
 	"piivault/internal/vault"
 )
 
@@ -28,6 +29,12 @@ type Options struct {
 	HSTS bool
 	// Logger receives the access log and internal errors; default discards.
 	Logger *slog.Logger
+	// Metrics receives request counts and latencies and serves /v1/metrics;
+	// default a fresh set.
+	Metrics *metrics.Metrics
+	// Configuration returns the effective settings for /v1/sys/configuration,
+	// secrets already masked; nil answers an empty configuration.
+	Configuration func() map[string]map[string]any
 }
 
 // Defaults of §16.
@@ -39,8 +46,9 @@ const (
 type handler struct {
 	svc    *vault.Service
 	opts   Options
-	logger *slog.Logger
-	mux    *chi.Mux
+	logger  *slog.Logger
+	mux     *chi.Mux
+	metrics *metrics.Metrics
 }
 
 // New returns the API handler over svc. It answers every request itself:
@@ -57,7 +65,10 @@ func New(svc *vault.Service, opts Options) http.Handler {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	h := &handler{svc: svc, opts: opts, logger: logger, mux: chi.NewRouter()}
+	if opts.Metrics == nil {
+		opts.Metrics = metrics.New()
+	}
+	h := &handler{svc: svc, opts: opts, logger: logger, mux: chi.NewRouter(), metrics: opts.Metrics}
 	h.mux.Use(h.routing)
 	h.mux.NotFound(func(w http.ResponseWriter, r *http.Request) { h.fail(w, r, errEndpointMissing) })
 	h.mux.MethodNotAllowed(h.methodNotAllowed)

@@ -83,9 +83,6 @@ func (h *handler) finish(ex *exchange, r *http.Request, start time.Time) {
 		}
 		h.respond(ex, r, http.StatusInternalServerError, errorResponse{Status: "error", Message: "internal error"})
 	}
-	if !h.logger.Enabled(r.Context(), slog.LevelInfo) {
-		return
-	}
 	status := ex.status
 	if status == 0 {
 		status = http.StatusOK
@@ -93,6 +90,10 @@ func (h *handler) finish(ex *exchange, r *http.Request, start time.Time) {
 	route := ex.pattern
 	if route == "" {
 		route = "-"
+	}
+	h.metrics.ObserveRequest(route, logMethod(r.Method), status, time.Since(start))
+	if !h.logger.Enabled(r.Context(), slog.LevelInfo) {
+		return
 	}
 	h.logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
 		slog.String("method", logMethod(r.Method)),
