@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 
 	"piivault/internal/vault"
@@ -12,13 +13,49 @@ import (
 
 var _ vault.KeyJobStore = (*DB)(nil)
 
-// dataKeyTables maps each table that holds a wrapped data key (column
-// datakey) to its row key, the column that AAD(table, "datakey", row)
-// binds. A table is one entry: the re-wrap queries are built from it.
-var dataKeyTables = map[string]string{
-	"users":    "token",
-	"sessions": "sid_idx",
-	"tokens":   "token_idx",
+// dataKeyTable describes a table that holds a wrapped data key in column
+// datakey: key is the row key that AAD(table, "datakey", row) binds, and
+// order the column a re-wrap walks the table by, per dialect. Walking in
+// storage order (SQLite's rowid, InnoDB's clustered primary key, the
+// insertion-ordered identity) makes a batch of 500 rows touch a few pages
+// instead of up to 500: measured on SQLite, walking users by token instead
+// of id wrote the table over many times and ran several times slower.
+type dataKeyTable struct {
+	key     string
+	order   map[string]string // dialect -> column; a numeric column when numeric[dialect]
+	numeric map[string]bool
+}
+
+// dataKeyTables lists the tables a rotation re-wraps; a new subject table
+// is one entry. The re-wrap queries are built from it.
+var dataKeyTables = map[string]dataKeyTable{
+	"users": {key: "token",
+		order:   map[string]string{SQLite: "id", Postgres: "id", MySQL: "id"},
+		numeric: map[string]bool{SQLite: true, Postgres: true, MySQL: true}},
+	// PostgreSQL has no index on seq; SQLite rewrites seq on every put,
+	// which only moves a re-written (so already new) session ahead.
+	"sessions": {key: "sid_idx",
+		order:   map[string]string{SQLite: "seq", Postgres: "sid_idx", MySQL: "sid_idx"},
+		numeric: map[string]bool{SQLite: true}},
+	"tokens": {key: "token_idx",
+		order:   map[string]string{SQLite: "rowid", Postgres: "token_idx", MySQL: "token_idx"},
+		numeric: map[string]bool{SQLite: true}},
+}
+
+// cursorArg turns a job cursor into the order column's argument: "" is
+// before the first row.
+func (d dataKeyTable) cursorArg(dialect, cursor string) (any, error) {
+	if !d.numeric[dialect] {
+		return cursor, nil
+	}
+	if cursor == "" {
+		return int64(math.MinInt64), nil
+	}
+	n, err := strconv.ParseInt(cursor, 10, 64)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: bad key job cursor %q", cursor)
+	}
+	return n, nil
 }
 
 const (
@@ -135,20 +172,25 @@ type keyJobTx struct {
 	t *txn
 }
 
-// DataKeysAfter returns up to limit rows of table after row key after
-// whose wrapped key does not begin with skip, in row-key order.
+// DataKeysAfter returns up to limit rows of table after the cursor after,
+// in storage order, whose wrapped key does not begin with skip.
 func (x *keyJobTx) DataKeysAfter(ctx context.Context, table, after string, skip []byte, limit int) ([]vault.WrappedKey, error) {
-	key, ok := dataKeyTables[table]
+	spec, ok := dataKeyTables[table]
 	if !ok {
 		return nil, fmt.Errorf("sqlstore: list data keys: unknown table %q", table)
+	}
+	arg, err := spec.cursorArg(x.t.d.name, after)
+	if err != nil {
+		return nil, err
 	}
 	ctx, cancel := x.t.bound(ctx)
 	defer cancel()
 	// The prefix length is an integer the caller controls, not input, so it
-	// is written into the text; the table and column come from the map.
-	query := "SELECT " + key + ", datakey FROM " + table + " WHERE " + key + " > ? AND datakey IS NOT NULL" +
-		" AND SUBSTR(datakey, 1, " + strconv.Itoa(len(skip)) + ") <> ? ORDER BY " + key + " LIMIT ?"
-	rows, err := x.t.run.QueryContext(ctx, x.t.sql(query, false), after, skip, limit)
+	// is written into the text; tables and columns come from the map.
+	order := spec.order[x.t.d.name]
+	query := "SELECT " + spec.key + ", " + order + ", datakey FROM " + table + " WHERE " + order + " > ? AND datakey IS NOT NULL" +
+		" AND SUBSTR(datakey, 1, " + strconv.Itoa(len(skip)) + ") <> ? ORDER BY " + order + " LIMIT ?"
+	rows, err := x.t.run.QueryContext(ctx, x.t.sql(query, false), arg, skip, limit)
 	if err != nil {
 		return nil, x.t.d.wrap("list data keys", err)
 	}
@@ -156,7 +198,7 @@ func (x *keyJobTx) DataKeysAfter(ctx context.Context, table, after string, skip 
 	var out []vault.WrappedKey
 	for rows.Next() {
 		var w vault.WrappedKey
-		if err := rows.Scan(&w.Row, &w.Wrapped); err != nil {
+		if err := rows.Scan(&w.Row, &w.Cursor, &w.Wrapped); err != nil {
 			return nil, x.t.d.wrap("list data keys", err)
 		}
 		out = append(out, w)
@@ -166,13 +208,13 @@ func (x *keyJobTx) DataKeysAfter(ctx context.Context, table, after string, skip 
 
 // ReplaceDataKey sets the wrapped key of row to next if it is still old.
 func (x *keyJobTx) ReplaceDataKey(ctx context.Context, table, row string, old, next []byte) (bool, error) {
-	key, ok := dataKeyTables[table]
+	spec, ok := dataKeyTables[table]
 	if !ok {
 		return false, fmt.Errorf("sqlstore: replace data key: unknown table %q", table)
 	}
 	ctx, cancel := x.t.bound(ctx)
 	defer cancel()
-	query := "UPDATE " + table + " SET datakey = ? WHERE " + key + " = ? AND datakey = ?"
+	query := "UPDATE " + table + " SET datakey = ? WHERE " + spec.key + " = ? AND datakey = ?"
 	res, err := x.t.run.ExecContext(ctx, x.t.sql(query, false), next, row, old)
 	if err != nil {
 		return false, x.t.d.wrap("replace data key", err)

@@ -237,7 +237,6 @@ func testDataKeysAfter(t *testing.T, db *DB) {
 			olds = append(olds, u.Token)
 		}
 	}
-	sortStrings(olds)
 	var first, rest []vault.WrappedKey
 	err := db.UpdateKeyJob(ctx, job.ID, func(tx vault.KeyJobTx, j *vault.KeyJob) error {
 		var err error
@@ -247,7 +246,7 @@ func testDataKeysAfter(t *testing.T, db *DB) {
 		if len(first) == 0 {
 			return errors.New("no rows")
 		}
-		rest, err = tx.DataKeysAfter(ctx, "users", first[len(first)-1].Row, []byte("new"), 10)
+		rest, err = tx.DataKeysAfter(ctx, "users", first[len(first)-1].Cursor, []byte("new"), 10)
 		return err
 	})
 	if err != nil {
@@ -261,18 +260,35 @@ func testDataKeysAfter(t *testing.T, db *DB) {
 		got = append(got, w.Row)
 	}
 	if len(first) != 2 || fmt.Sprint(got) != fmt.Sprint(olds) {
-		t.Errorf("listed %v (first batch %d), want %v in order", got, len(first), olds)
+		t.Errorf("listed %v (first batch %d), want %v in insertion order", got, len(first), olds)
 	}
-}
-
-func sortStrings(s []string) {
-	for i := range s {
-		for j := i + 1; j < len(s); j++ {
-			if s[j] < s[i] {
-				s[i], s[j] = s[j], s[i]
+	t.Run("every table is walked from its start to its end", func(t *testing.T) {
+		putSessions(t, db, newSession("s1", "", 1<<40, 1700000000), newSession("s2", "", 1<<40, 1700000000))
+		insertTokens(t, db, newTokenRecord("t1", "", 0), newTokenRecord("t2", "", 0), newTokenRecord("t3", "", 0))
+		for table, want := range map[string]int{"users": 3, "sessions": 2, "tokens": 3} {
+			seen := map[string]bool{}
+			after := ""
+			for range 10 {
+				var batch []vault.WrappedKey
+				err := db.UpdateKeyJob(ctx, job.ID, func(tx vault.KeyJobTx, _ *vault.KeyJob) error {
+					var err error
+					batch, err = tx.DataKeysAfter(ctx, table, after, []byte("new"), 1)
+					return err
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(batch) == 0 {
+					break
+				}
+				seen[batch[0].Row] = true
+				after = batch[0].Cursor
+			}
+			if len(seen) != want {
+				t.Errorf("%s: walked %d rows one at a time, want %d", table, len(seen), want)
 			}
 		}
-	}
+	})
 }
 
 func testReplaceDataKey(t *testing.T, db *DB) {

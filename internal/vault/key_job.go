@@ -28,7 +28,7 @@ type KeyJob struct {
 	Done     int64  // data keys re-wrapped so far
 	Total    int64  // data keys to re-wrap: Done plus what is left
 	Table    string // table the cursor is in; "" before the first batch
-	Cursor   string // row key of the last row looked at in Table
+	Cursor   string // where the last batch stopped in Table, in the store's own terms
 	Started  int64  // Unix seconds
 	Finished int64  // Unix seconds; 0 while running
 	Reason   string // why a failed job failed; never personal data
@@ -37,6 +37,7 @@ type KeyJob struct {
 // WrappedKey is one row's wrapped data key, as a re-wrap batch reads it.
 type WrappedKey struct {
 	Row     string // the row key that AAD(table, "datakey", Row) binds
+	Cursor  string // the row's position, for KeyJob.Cursor and DataKeysAfter
 	Wrapped []byte
 }
 
@@ -83,9 +84,11 @@ type KeyJobStore interface {
 
 // KeyJobTx is the transaction UpdateKeyJob gives its fn.
 type KeyJobTx interface {
-	// DataKeysAfter returns up to limit rows of table whose row key sorts
-	// after after ("" = from the start) and whose wrapped key does not begin
-	// with skip, in row-key order.
+	// DataKeysAfter returns up to limit rows of table that come after the
+	// cursor after ("" = from the start) and whose wrapped key does not
+	// begin with skip, in an order the store chooses and keeps (storage
+	// order, so that a batch touches few pages); each row's Cursor resumes
+	// after it.
 	DataKeysAfter(ctx context.Context, table, after string, skip []byte, limit int) ([]WrappedKey, error)
 	// ReplaceDataKey sets the wrapped key of row to next if it is still old,
 	// and reports whether it did: a row erased or changed meanwhile is left.

@@ -202,7 +202,7 @@ func (m *KeyManager) rewrap(ctx context.Context, tx KeyJobTx, job *KeyJob, table
 		if ok {
 			job.Done++
 		}
-		job.Table, job.Cursor = table, r.Row
+		job.Table, job.Cursor = table, r.Cursor
 	}
 	job.Total = max(job.Total, job.Done)
 	return nil, nil

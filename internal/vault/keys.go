@@ -114,23 +114,24 @@ func NewKeyManager(store KeyJobStore, keys KeyRotator, opts KeyManagerOptions) *
 func (m *KeyManager) Run(ctx context.Context) {
 	t := time.NewTicker(m.opts.Refresh)
 	defer t.Stop()
-	for {
-		more := m.Tick(ctx)
-		if !more {
+	for ctx.Err() == nil {
+		if !m.Tick(ctx) {
 			select {
 			case <-ctx.Done():
 			case <-t.C:
 			case <-m.kick:
 			}
 		}
-		if ctx.Err() != nil {
-			fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), encryptionFlushTimeout)
-			m.flushEncryptions(fctx)
-			cancel()
-			return
-		}
 	}
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), encryptionFlushTimeout)
+	defer cancel()
+	m.SaveEncryptions(fctx)
 }
+
+// SaveEncryptions adds what this process has wrapped since the last save
+// to the stored totals; Run does it every round and when it ends. A
+// failure is logged and retried on the next save.
+func (m *KeyManager) SaveEncryptions(ctx context.Context) { m.flushEncryptions(ctx) }
 
 // Tick does one round of Run's work and reports whether the running job
 // has more to do at once. Tests and the CLI call it directly.

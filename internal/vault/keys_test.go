@@ -31,7 +31,7 @@ type instance struct {
 const testRefresh = 50 * time.Millisecond
 
 // newInstance opens path (SQLite) with master, as serve does.
-func newInstance(t *testing.T, path string, master []byte, opts vault.KeyManagerOptions) *instance {
+func newInstance(t testing.TB, path string, master []byte, opts vault.KeyManagerOptions) *instance {
 	t.Helper()
 	ctx := context.Background()
 	db, err := sqlstore.Open(ctx, sqlstore.Config{Driver: sqlstore.SQLite, DSN: path})
@@ -58,7 +58,7 @@ func newInstance(t *testing.T, path string, master []byte, opts vault.KeyManager
 	return &instance{path: path, master: master, db: db, keys: keys, km: km, svc: svc}
 }
 
-func newMasterKey(t *testing.T) []byte {
+func newMasterKey(t testing.TB) []byte {
 	t.Helper()
 	m, err := envelope.ParseMasterKey(envelope.GenerateMasterKey())
 	if err != nil {
