@@ -30,6 +30,7 @@ type Reader interface {
 	RequestReader
 	ShareReader
 	ExpirationReader
+	AuditReader
 }
 
 // Tx is one read-write transaction.
@@ -42,4 +43,5 @@ type Tx interface {
 	RequestWriter
 	ShareWriter
 	ExpirationWriter
+	AuditWriter
 }

@@ -155,14 +155,15 @@ func (s *Service) CreateTokens(ctx context.Context, actor Actor, body map[string
 // (or connections) that create the same unique token at once collide on the
 // unique index, and a random token may collide with one committed meanwhile;
 // the loser runs again and then finds the winner's token, or draws another.
+// Only the final outcome is an audit event (one per request, §1.13).
 func (s *Service) updateTokens(ctx context.Context, ev *Event, fn func(Tx) error) error {
 	var err error
 	for attempt := 0; attempt < 3; attempt++ {
-		if err = s.withAudit(ctx, ev, fn); ErrorCode(err) != ECONFLICT {
-			return err
+		if err = s.updateWithEvent(ctx, ev, fn); ErrorCode(err) != ECONFLICT {
+			return s.auditFailure(ctx, ev, err)
 		}
 	}
-	return Wrap(EINTERNAL, "internal error", err)
+	return s.auditFailure(ctx, ev, Wrap(EINTERNAL, "internal error", err))
 }
 
 // insertToken reuses a live unique token or creates a new one inside tx.
