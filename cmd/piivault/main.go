@@ -8,6 +8,12 @@
 //	piivault serve   [--addr host:port] [--data-dir DIR] [--config FILE]
 //	piivault migrate [--data-dir DIR] [--config FILE]
 //	piivault version
+//	piivault keys       [--watch] [--data-dir DIR] [--config FILE]
+//	piivault rotate-key [--detach] [--data-dir DIR] [--config FILE]
+//	piivault rekey      --new-master-key-file FILE [--data-dir DIR] [--config FILE]
+//	piivault erasures replay [--data-dir DIR] [--config FILE]
+//	piivault backup     [--data-dir DIR] [--config FILE] FILE
+//	piivault restore    [--data-dir DIR] [--config FILE] FILE
 //
 // Settings come from the --config file (default: $PIIVAULT_CONFIG), the
 // PIIVAULT_* environment and flags; configs/piivault.yaml lists them all.
@@ -49,6 +55,12 @@ var commands = []command{
 	{"serve", "run the production server (master key and root token from the configuration)", runServe},
 	{"migrate", "apply database migrations and exit", runMigrate},
 	{"version", "print the version", runVersion},
+	{"keys", "show the key versions, what they wrap and the latest rotation", runKeys},
+	{"rotate-key", "start a key rotation and re-wrap every data key, with progress", runRotateKey},
+	{"rekey", "replace the master key (offline)", runRekey},
+	{"erasures", "'erasures replay': erase again whoever the erasure ledger lists", runErasures},
+	{"backup", "write an online backup of the SQLite database to a file", runBackup},
+	{"restore", "replace the SQLite database by a backup (offline), then replay erasures", runRestore},
 }
 
 func main() {

@@ -15,8 +15,8 @@ import (
 	"time"
 
 	"piivault/internal/config"
-	"piivault/internal/envelope"
 	"piivault/internal/httpapi"
+	"piivault/internal/ledger"
 	"piivault/internal/phone"
 	"piivault/internal/sqlstore"
 	"piivault/internal/vault"
@@ -44,8 +44,9 @@ type server struct {
 }
 
 // errWrongMasterKey is the operator-facing form of envelope.ErrWrongMasterKey.
-var errWrongMasterKey = errors.New("the master key does not match this database: it opens none of the stored key-encryption keys; " +
-	"configure the key the database was initialised with (keys.master_key or keys.master_key_file)")
+var errWrongMasterKey = errors.New("the master key does not match this database (it fails the stored check value and opens " +
+	"none of the stored key-encryption keys); configure the key the database was initialised with, or the new one after " +
+	"'piivault rekey' (keys.master_key or keys.master_key_file)")
 
 // run opens and migrates the database, opens the keyring, serves HTTP until
 // SIGINT or SIGTERM, then stops accepting, lets in-flight requests finish
@@ -55,6 +56,11 @@ func (s *server) run(ctx context.Context) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
+	release, err := lockDatabase(s.cfg, false)
+	if err != nil {
+		return err
+	}
+	defer release()
 	db, err := openStore(ctx, s.cfg)
 	if err != nil {
 		return err
@@ -64,18 +70,35 @@ func (s *server) run(ctx context.Context) error {
 			s.logger.Error("closing the database failed", "err", err)
 		}
 	}()
-	keys, err := envelope.Ensure(ctx, s.masterKey, db, time.Now())
+	keys, err := openKeyring(ctx, db, s.masterKey)
 	clear(s.masterKey)
-	if errors.Is(err, envelope.ErrWrongMasterKey) {
-		return errWrongMasterKey
-	} else if err != nil {
-		return fmt.Errorf("open keyring: %w", err)
+	if err != nil {
+		return err
 	}
 	opts, err := serviceOptions(s.cfg, s.rootToken)
 	if err != nil {
 		return err
 	}
+	led, err := ledger.Open(ledgerPath(s.cfg, keys), keys.LedgerMAC)
+	if err != nil {
+		return fmt.Errorf("open the erasure ledger: %w", err)
+	}
+	defer led.Close()
+	km := vault.NewKeyManager(db, keys, keyManagerOptions(s.cfg, s.logger))
+	opts.KeyManager, opts.Erasures = km, led
 	svc := vault.NewService(db, keys, opts)
+	// Before serving: a restored backup must not show anyone erased since.
+	if err := replayErasures(ctx, svc, led, s.logger); err != nil {
+		return err
+	}
+	// The key manager stops before the database closes (defers run in reverse).
+	keysCtx, stopKeys := context.WithCancel(ctx)
+	keysDone := make(chan struct{})
+	go func() { km.Run(keysCtx); close(keysDone) }()
+	defer func() {
+		stopKeys()
+		<-keysDone
+	}()
 	// The sweeper stops before the database closes (defers run in reverse).
 	sweepCtx, stopSweep := context.WithCancel(ctx)
 	sweepDone := s.sweep(sweepCtx, svc, s.cfg.Jobs.Interval())
