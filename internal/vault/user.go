@@ -61,19 +61,20 @@ func (s *Service) CreateUser(ctx context.Context, actor Actor, profile map[strin
 	if actor.Kind != ActorRoot && !(actor.Kind == ActorAnonymous && s.opts.AnonymousCreate) {
 		return "", ErrAccessDenied
 	}
+	ev := Event{Title: "create user record", Actor: actor}
 	if len(profile) == 0 {
-		return "", errEmptyBody
+		return "", s.auditFailure(ctx, &ev, errEmptyBody)
 	}
 	ix, err := s.indexes(profile)
 	if err != nil {
-		return "", err
+		return "", s.auditFailure(ctx, &ev, err)
 	}
 	if ix == (Index{}) {
-		return "", errNoIndex
+		return "", s.auditFailure(ctx, &ev, errNoIndex)
 	}
 	plain, err := EncodeDocument(profile)
 	if err != nil {
-		return "", Wrap(EINVALID, "failed to decode request body", err)
+		return "", s.auditFailure(ctx, &ev, Wrap(EINVALID, "failed to decode request body", err))
 	}
 	token := NewUUID()
 	dk, wrapped, err := s.keys.NewDataKey(userKeyAAD(token))
@@ -89,7 +90,7 @@ func (s *Service) CreateUser(ctx context.Context, actor Actor, profile map[strin
 		Created: now,
 		Updated: now,
 	}
-	if err := s.store.Update(ctx, func(tx Tx) error { return tx.InsertUser(ctx, rec) }); err != nil {
+	if err := s.withAudit(ctx, &ev, creating(&ev, token, plain, func(tx Tx) error { return tx.InsertUser(ctx, rec) })); err != nil {
 		return "", err
 	}
 	return token, nil
@@ -98,12 +99,14 @@ func (s *Service) CreateUser(ctx context.Context, actor Actor, profile map[strin
 // GetUser returns the profile of the live user id names.
 // Errors: ENOTFOUND; EFORBIDDEN for a login token of another subject.
 func (s *Service) GetUser(ctx context.Context, actor Actor, id Identity) (UserView, error) {
+	ev := Event{Title: "get user record by " + string(id.Mode), Actor: actor, Mode: id.Mode, Who: id.Value}
 	rec, err := s.subject(ctx, actor, id)
 	if err != nil {
-		return UserView{}, err
+		return UserView{}, s.auditFailure(ctx, &ev, err)
 	}
+	ev.Record = rec.Token
 	plain, err := s.openProfile(rec)
-	if err != nil {
+	if err := s.auditRead(ctx, &ev, err); err != nil {
 		return UserView{}, err
 	}
 	return UserView{Token: rec.Token, Profile: plain}, nil
@@ -115,14 +118,16 @@ func (s *Service) GetUser(ctx context.Context, actor Actor, id Identity) (UserVi
 // Errors: EINVALID "empty request body", "failed to apply patch", "bad <field>";
 // ENOTFOUND; EFORBIDDEN; ECONFLICT "duplicate index: <field>".
 func (s *Service) UpdateUser(ctx context.Context, actor Actor, id Identity, patch any) (ChangeResult, error) {
+	ev := Event{Title: "change user record by " + string(id.Mode), Actor: actor, Mode: id.Mode, Who: id.Value}
 	rec, err := s.subject(ctx, actor, id)
 	if err != nil {
-		return ChangeResult{}, err
+		return ChangeResult{}, s.auditFailure(ctx, &ev, err)
 	}
+	ev.Record = rec.Token
 	if isEmptyBody(patch) {
-		return ChangeResult{}, errEmptyBody
+		return ChangeResult{}, s.auditFailure(ctx, &ev, errEmptyBody)
 	}
-	err = s.store.Update(ctx, func(tx Tx) error {
+	err = s.withAudit(ctx, &ev, func(tx Tx) error {
 		cur, err := tx.UserByToken(ctx, rec.Token)
 		if err != nil {
 			return err
@@ -138,6 +143,7 @@ func (s *Service) UpdateUser(ctx context.Context, actor Actor, id Identity, patc
 		if err != nil {
 			return Wrap(EINTERNAL, "internal error", fmt.Errorf("vault: open profile: %w", err))
 		}
+		ev.Before = plain
 		doc, err := decodeObject(plain)
 		if err != nil {
 			return Wrap(EINTERNAL, "internal error", err)
@@ -151,6 +157,7 @@ func (s *Service) UpdateUser(ctx context.Context, actor Actor, id Identity, patc
 		if plain, err = EncodeDocument(doc); err != nil {
 			return errPatch
 		}
+		ev.After = plain
 		cur.Profile = dk.Seal(plain, userProfileAAD(cur.Token))
 		cur.Updated = s.now()
 		return tx.UpdateUser(ctx, cur)
@@ -166,15 +173,19 @@ func (s *Service) UpdateUser(ctx context.Context, actor Actor, id Identity, patc
 // the token stays reserved and answers 404 from then on.
 // Errors: ENOTFOUND; EFORBIDDEN.
 func (s *Service) EraseUser(ctx context.Context, actor Actor, id Identity) (ChangeResult, error) {
+	ev := Event{Title: "delete user record by " + string(id.Mode), Actor: actor, Mode: id.Mode, Who: id.Value}
 	rec, err := s.subject(ctx, actor, id)
 	if err != nil {
-		return ChangeResult{}, err
+		return ChangeResult{}, s.auditFailure(ctx, &ev, err)
 	}
+	ev.Record = rec.Token
 	now := s.now()
 	if err := s.logErasure(ctx, rec.Token, now); err != nil {
 		return ChangeResult{}, err
 	}
-	if err := s.store.Update(ctx, func(tx Tx) error {
+	// The event keeps no who: the data key it would be sealed under dies
+	// in the same transaction.
+	if err := s.withAudit(ctx, &ev, func(tx Tx) error {
 		return tx.EraseUser(ctx, rec.Token, now)
 	}); err != nil {
 		return ChangeResult{}, err
@@ -189,10 +200,11 @@ func (s *Service) ListUsers(ctx context.Context, actor Actor, page Page) ([]User
 	if actor.Kind != ActorRoot || !s.opts.ListUsers {
 		return nil, 0, ErrAccessDenied
 	}
+	ev := Event{Title: "list users", Actor: actor}
 	page = page.clamp()
 	recs, total, err := s.store.ListUsers(ctx, page.Offset, page.Limit)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, s.auditFailure(ctx, &ev, err)
 	}
 	rows := make([]UserRow, 0, len(recs))
 	for _, rec := range recs {
@@ -202,7 +214,24 @@ func (s *Service) ListUsers(ctx context.Context, actor Actor, page Page) ([]User
 		}
 		rows = append(rows, UserRow{Token: rec.Token, Profile: plain})
 	}
+	if err := s.auditRead(ctx, &ev, nil); err != nil {
+		return nil, 0, err
+	}
 	return rows, total, nil
+}
+
+// creating wraps the insert of a new user so that its event names the
+// record and carries the new profile only once the insert has succeeded: a
+// failed create names no record.
+func creating(ev *Event, token string, profile []byte, insert func(Tx) error) func(Tx) error {
+	return func(tx Tx) error {
+		ev.Record, ev.After = "", nil
+		if err := insert(tx); err != nil {
+			return err
+		}
+		ev.Record, ev.After = token, profile
+		return nil
+	}
 }
 
 // subject resolves id to a live user and applies the U/R guard (§1.5 steps
