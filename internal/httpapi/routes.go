@@ -24,6 +24,12 @@ func (h *handler) routes(r chi.Router) {
 	r.Get("/v1/sessions/{mode}/{identity}", h.auth(guardUser, h.userSessions))
 	r.Delete("/v1/sessions/{mode}/{identity}", h.auth(guardUser, h.deleteUserSessions))
 
+	// §11 Audit
+	r.Get("/v1/audit/admin", h.auth(guardRoot, h.auditAdmin))
+	r.Get("/v1/audit/list/{token}", h.auth(guardUser, h.auditList))
+	r.Get("/v1/audit/get/{atoken}", h.auth(guardUser, h.auditGet))
+	r.Get("/v1/audit/verify", h.auth(guardRoot, h.auditVerify))
+
 	// §12 Tokenization
 	r.Post("/v1/token", h.auth(guardTokenCreate, h.createToken))
 	r.Get("/v1/token/{token}", h.auth(guardTokenRead, h.getToken))

@@ -67,6 +67,26 @@ func TestCanaryPIIIsNeverStoredOrLoggedInPlaintext(t *testing.T) {
 	srv.Do("GET", "/v1/user/login/"+canaries[0]+"-unknown", "", root)
 	srv.Do("GET", "/v1/user/email/"+canaries[1], "", "X-Bunker-Token: "+canaries[3])
 
+	// The calls above left audit events holding every identity and the
+	// patch in sealed copies: the API reads them back, the dump holds none.
+	_, events := auditList(t, srv, "/v1/audit/admin?limit=100")
+	sealed := map[string]bool{}
+	for _, e := range events {
+		sealed[e.Who] = true
+	}
+	for _, c := range canaries[:4] {
+		if !sealed[c] {
+			t.Errorf("no audit event holds the identity %q", c)
+		}
+	}
+	copied := false
+	for _, e := range withTitle(events, "change user record by login") {
+		copied = copied || e.More && bytes.Contains(srv.Do("GET", "/v1/audit/get/"+e.AToken, "", root).Body, []byte(canaries[5]))
+	}
+	if !copied {
+		t.Error("no audit copy holds the patched value")
+	}
+
 	assertNoCanary(t, "database before erasure", srv.Dump())
 	assertNoCanary(t, "logs", []byte(srv.Logs()))
 
