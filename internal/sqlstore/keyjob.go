@@ -40,6 +40,10 @@ var dataKeyTables = map[string]dataKeyTable{
 	"tokens": {key: "token_idx",
 		order:   map[string]string{SQLite: "rowid", Postgres: "token_idx", MySQL: "token_idx"},
 		numeric: map[string]bool{SQLite: true}},
+	// An agreement has its own data key while no user holds its identity.
+	"agreements": {key: "akey",
+		order:   map[string]string{SQLite: "id", Postgres: "id", MySQL: "id"},
+		numeric: map[string]bool{SQLite: true, Postgres: true, MySQL: true}},
 }
 
 // cursorArg turns a job cursor into the order column's argument: "" is

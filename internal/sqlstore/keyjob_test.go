@@ -31,6 +31,7 @@ func TestKeyJobConformance(t *testing.T) {
 				{"data keys are counted by prefix in every table", testCountDataKeys},
 				{lockedCase, testKeyJobLocked},
 				{"encryption counts add up", testEncryptions},
+				{"every listed table can be walked, counted and changed", testEveryDataKeyTable},
 				{"the keyring meta is stored once and replaced by a rekey", testKeyringMeta},
 			}
 			for _, tc := range tests {
@@ -450,5 +451,37 @@ func testKeyringMeta(t *testing.T, db *DB) {
 	wantCode(t, db.Rekey(ctx, old, next, vault.KeyringMeta{Check: []byte("check-4")}), vault.ECONFLICT, "")
 	if m, _ := db.KeyringMeta(ctx); string(m.Check) != "check-3" {
 		t.Errorf("a refused rekey changed the meta: %+v", m)
+	}
+}
+
+// testEveryDataKeyTable runs each re-wrap query on every table the
+// rotation lists, so that a list entry that does not match its table's
+// schema in some dialect fails here rather than in a rotation.
+func testEveryDataKeyTable(t *testing.T, db *DB) {
+	ctx := context.Background()
+	withV1(t, db)
+	job := runningJob(1, 2)
+	if err := db.StartKeyJob(ctx, kek(2, vault.KEKActive), job); err != nil {
+		t.Fatal(err)
+	}
+	for _, table := range vault.DataKeyTables {
+		if _, ok := dataKeyTables[table]; !ok {
+			t.Errorf("vault rotates %s, which sqlstore does not list", table)
+		}
+	}
+	for table := range dataKeyTables {
+		if _, err := db.CountDataKeys(ctx, table, 5); err != nil {
+			t.Errorf("%s: count: %v", table, err)
+		}
+		err := db.UpdateKeyJob(ctx, job.ID, func(tx vault.KeyJobTx, _ *vault.KeyJob) error {
+			if _, err := tx.DataKeysAfter(ctx, table, "", []byte("new"), 10); err != nil {
+				return err
+			}
+			_, err := tx.ReplaceDataKey(ctx, table, "no-such-row", []byte("a"), []byte("b"))
+			return err
+		})
+		if err != nil {
+			t.Errorf("%s: %v", table, err)
+		}
 	}
 }

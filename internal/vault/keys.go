@@ -32,7 +32,7 @@ type KeyRotator interface {
 // bound to AAD(table, "datakey", row key). A rotation re-wraps them in this
 // order; a new kind of subject with its own data key is one more entry here
 // and in sqlstore.
-var DataKeyTables = []string{"users", "sessions", "tokens"}
+var DataKeyTables = []string{"users", "sessions", "tokens", "agreements"}
 
 // Defaults of KeyManagerOptions.
 const (

@@ -67,12 +67,23 @@ func newMasterKey(t testing.TB) []byte {
 	return m
 }
 
-// subjects creates n users, n sessions bound to nobody and n vault tokens
-// and returns the user tokens and vault tokens.
+// subjects creates n each of the four kinds of subject with a data key of
+// its own: users, sessions bound to nobody, vault tokens, and agreements of
+// email addresses no user holds. It returns the user and vault tokens.
 func subjects(t testing.TB, svc *vault.Service, n int) (users, tokens []string) {
 	t.Helper()
 	ctx := context.Background()
+	if err := svc.SaveLegalBasis(ctx, vault.Root, "newsletter", map[string]any{}); err != nil && vault.ErrorCode(err) != vault.ECONFLICT {
+		t.Fatal(err)
+	}
 	for i := range n {
+		id, err := svc.ParseIdentity("email", fmt.Sprintf("nobody%d-%p@example.com", i, svc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.AcceptAgreement(ctx, vault.Root, "newsletter", id, map[string]any{}); err != nil {
+			t.Fatal(err)
+		}
 		u, err := svc.CreateUser(ctx, vault.Root, map[string]any{"email": fmt.Sprintf("u%d@example.com", i), "n": i})
 		if err != nil {
 			t.Fatal(err)
@@ -154,8 +165,8 @@ func TestRotation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if job.From != 1 || job.To != 2 || job.Status != vault.JobRunning || job.Total != 60 {
-		t.Fatalf("started job %+v, want 1 -> 2 running over 60 data keys", job)
+	if job.From != 1 || job.To != 2 || job.Status != vault.JobRunning || job.Total != 80 {
+		t.Fatalf("started job %+v, want 1 -> 2 running over 80 data keys", job)
 	}
 	t.Run("the new version is active for new writes at once", func(t *testing.T) {
 		if in.keys.ActiveVersion() != 2 {
@@ -179,11 +190,11 @@ func TestRotation(t *testing.T) {
 	})
 	done := runUntilDone(t, in.km)
 	t.Run("the job re-wrapped every data key and finished", func(t *testing.T) {
-		if done.Status != vault.JobDone || done.Done != 60 || done.Total != 60 || done.Finished == 0 {
+		if done.Status != vault.JobDone || done.Done != 80 || done.Total != 80 || done.Finished == 0 {
 			t.Fatalf("job = %+v", done)
 		}
-		if got := wrappedVersions(t, in.db, in.keys, 1, 2); got[1] != 0 || got[2] != 60 {
-			t.Fatalf("data keys by version = %v, want all 60 under 2", got)
+		if got := wrappedVersions(t, in.db, in.keys, 1, 2); got[1] != 0 || got[2] != 80 {
+			t.Fatalf("data keys by version = %v, want all 80 under 2", got)
 		}
 	})
 	t.Run("the old version is retired", func(t *testing.T) {
@@ -192,7 +203,7 @@ func TestRotation(t *testing.T) {
 			t.Fatal(err)
 		}
 		if st.Active != 2 || len(st.Keys) != 2 || st.Keys[0].Status != vault.KEKRetired || st.Keys[1].Status != vault.KEKActive ||
-			st.Keys[0].DataKeys != 0 || st.Keys[1].DataKeys != 60 {
+			st.Keys[0].DataKeys != 0 || st.Keys[1].DataKeys != 80 {
 			t.Fatalf("status = %+v", st)
 		}
 		keks, _ := in.db.KEKs(ctx)
@@ -332,8 +343,8 @@ func TestLateWritesUnderTheOldVersion(t *testing.T) {
 	if got := wrappedVersions(t, a.db, a.keys, 1, 2); got[1] != 0 {
 		t.Fatalf("data keys by version = %v after the job", got)
 	}
-	if job.Done != 16 || job.Total != 16 {
-		t.Errorf("job counted %d of %d, want 16 of 16", job.Done, job.Total)
+	if job.Done != 21 || job.Total != 21 {
+		t.Errorf("job counted %d of %d, want 21 of 21", job.Done, job.Total)
 	}
 	id, _ := a.svc.ParseIdentity("token", late)
 	if _, err := a.svc.GetUser(ctx, vault.Root, id); err != nil {
