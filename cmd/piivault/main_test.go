@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -26,8 +25,17 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binary = filepath.Join(dir, "piivault")
-	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "go build: %v\n%s", err, out)
+	// Built as the Dockerfile builds it (docker_test.go), so that every
+	// test here also tests the binary the image ships.
+	build, err := dockerBuild(binary)
+	if err == nil {
+		var out []byte
+		if out, err = build.CombinedOutput(); err != nil {
+			err = fmt.Errorf("%v: %w\n%s", build.Args, err, out)
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "build as the Dockerfile does: %v\n", err)
 		os.RemoveAll(dir)
 		os.Exit(1)
 	}
@@ -46,6 +54,7 @@ func TestHelp(t *testing.T) {
 		{"init", []string{"-data-dir", "-config"}},
 		{"migrate", []string{"-data-dir", "-config"}},
 		{"version", nil},
+		{"healthcheck", []string{"-url", "-timeout", "-config"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.command+" --help exits 0 and lists its flags", func(t *testing.T) {
