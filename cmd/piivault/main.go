@@ -14,6 +14,7 @@
 //	piivault erasures replay [--data-dir DIR] [--config FILE]
 //	piivault backup     [--data-dir DIR] [--config FILE] FILE
 //	piivault restore    [--data-dir DIR] [--config FILE] FILE
+//	piivault healthcheck [--url URL] [--timeout DURATION] [--config FILE]
 //
 // Settings come from the --config file (default: $PIIVAULT_CONFIG), the
 // PIIVAULT_* environment and flags; configs/piivault.yaml lists them all.
@@ -61,6 +62,7 @@ var commands = []command{
 	{"erasures", "'erasures replay': erase again whoever the erasure ledger lists", runErasures},
 	{"backup", "write an online backup of the SQLite database to a file", runBackup},
 	{"restore", "replace the SQLite database by a backup (offline), then replay erasures", runRestore},
+	{"healthcheck", "exit 0 when the local server and its database answer (for container health checks)", runHealthcheck},
 }
 
 func main() {
@@ -92,7 +94,7 @@ func dispatch(ctx context.Context, env *environ, args []string) int {
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "Usage: piivault <command> [flags]\n\nCommands:")
 	for _, c := range commands {
-		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-11s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nRun 'piivault <command> --help' for the flags of a command.")
 	fmt.Fprintln(w, "Settings: --config FILE, PIIVAULT_* environment variables; see configs/piivault.yaml.")
