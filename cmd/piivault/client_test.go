@@ -62,12 +62,15 @@ func (s *child) expect(t *testing.T, want int, method, path, token, body string)
 }
 
 // logErrors returns the lines a JSON-logging piivault wrote at level ERROR.
-func (s *child) logErrors() []string {
-	var errs []string
+func (s *child) logErrors() []string { return s.logLines(`"level":"ERROR"`) }
+
+// logLines returns the lines of the child's output that contain substr.
+func (s *child) logLines(substr string) []string {
+	var lines []string
 	for _, line := range strings.Split(s.output.String(), "\n") {
-		if strings.Contains(line, `"level":"ERROR"`) {
-			errs = append(errs, line)
+		if strings.Contains(line, substr) {
+			lines = append(lines, line)
 		}
 	}
-	return errs
+	return lines
 }

@@ -27,13 +27,17 @@ const (
 // unavailableBody is api.md §1.4's answer while storage is unreachable.
 const unavailableBody = `{"status":"error","message":"service unavailable"}`
 
+// beginStatement is how each driver starts a transaction.
+var beginStatement = map[string]string{"postgres": "begin", "mysql": "start transaction"}
+
 // TestDatabaseOutage puts a proxy between `piivault serve` and PostgreSQL
-// (and MariaDB), takes the database away under load, first refusing and
-// resetting connections, then stalling them, and proves that while it is
-// gone every request answers 503 JSON with Retry-After: 5 within the query
-// timeout plus a margin (no hang, no 2xx for a write), that service
-// resumes within seconds of its return without restarting piivault, and
-// that every write acknowledged with 200 is readable afterwards.
+// (and MariaDB) and takes the database away under load: refusing and
+// resetting connections, stalling them at a random moment, and stalling
+// them inside a transaction and at its COMMIT. It proves that while the
+// database is gone every request answers 503 JSON with Retry-After: 5
+// within the query timeout plus a margin (no hang, no 2xx for a write),
+// that service resumes within seconds of its return without restarting
+// piivault, and that every write acknowledged with 200 is readable.
 func TestDatabaseOutage(t *testing.T) {
 	for _, driver := range serverDBs {
 		t.Run("on "+driver, func(t *testing.T) {
@@ -48,19 +52,34 @@ func TestDatabaseOutage(t *testing.T) {
 				"PIIVAULT_STORAGE_QUERY_TIMEOUT="+faultQueryTimeout.String()), "serve")
 
 			l := startLoad(s, root)
-			for _, fault := range []proxyMode{proxyDown, proxyStalled} {
+			for _, fault := range []struct {
+				name  string
+				start func()
+			}{
+				{"down", func() { p.set(proxyDown) }},
+				{"stalled", func() { p.set(proxyStalled) }},
+				{"stalled inside a transaction", func() { p.stallOn(beginStatement[driver], true) }},
+				{"stalled at COMMIT", func() { p.stallOn("commit", false) }},
+			} {
 				l.waitOK(t, 20, recoveryBound)
-				cut := time.Now()
-				p.set(fault)
+				fault.start()
 				time.Sleep(outageLength)
+				mode, cut := p.state()
 				restored := time.Now()
 				p.set(proxyUp)
+				if mode != proxyDown && mode != proxyStalled {
+					t.Fatalf("database %s: the proxy is %s, the fault never began", fault.name, mode)
+				}
 				l.waitOK(t, 1, recoveryBound)
-				l.checkOutage(t, fault, cut, restored)
+				l.checkOutage(t, fault.name, cut, restored)
 			}
 			l.waitOK(t, 20, recoveryBound)
 			l.stop()
 			l.checkWritesReadable(t, s, root)
+			// A lost database is never an "internal error".
+			for _, line := range s.logLines(`"status":500`) {
+				t.Errorf("piivault answered 500: %s", line)
+			}
 			if code := s.stop(t); code != 0 {
 				t.Errorf("exit %d after SIGTERM:\n%s", code, s.output)
 			}
@@ -189,7 +208,7 @@ func (o op) String() string {
 // request wholly inside the outage must answer 503 JSON with Retry-After:
 // 5; one that overlaps its edges may also answer 200. After the first
 // success following restored, everything must succeed.
-func (l *load) checkOutage(t *testing.T, fault proxyMode, cut, restored time.Time) {
+func (l *load) checkOutage(t *testing.T, fault string, cut, restored time.Time) {
 	t.Helper()
 	var (
 		problems     []string

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"net"
 	"sync"
 	"testing"
+	"time"
 )
 
 // proxyMode is how a proxy treats connections.
@@ -19,10 +21,13 @@ const (
 	// proxyStalled accepts connections and keeps open ones, but forwards
 	// nothing: a database that hangs, or a network that drops packets.
 	proxyStalled
+	// proxyArmed forwards like proxyUp until a client sends the trigger,
+	// then stalls: see stallOn.
+	proxyArmed
 )
 
 func (m proxyMode) String() string {
-	return [...]string{"up", "down", "stalled"}[m]
+	return [...]string{"up", "down", "stalled", "armed"}[m]
 }
 
 // proxy forwards TCP connections from a loopback port to a database server
@@ -38,6 +43,12 @@ type proxy struct {
 	mode  proxyMode
 	conns map[net.Conn]struct{} // both ends of every forwarded connection
 	wg    sync.WaitGroup
+
+	since time.Time // when mode last changed
+
+	trigger []byte                // proxyArmed: what a client sends to stall the proxy, lower case
+	after   bool                  // proxyArmed: stall at the client's next chunk, not this one
+	primed  map[net.Conn]struct{} // clients that sent the trigger, when after is set
 }
 
 // newProxy listens on a free loopback port and forwards to target until the
@@ -64,8 +75,34 @@ func (p *proxy) set(m proxyMode) {
 	if m == proxyDown || p.mode == proxyStalled && m != proxyStalled {
 		p.closeConns()
 	}
-	p.mode = m
+	p.switchTo(m)
+}
+
+// switchTo changes the mode; p.mu is held.
+func (p *proxy) switchTo(m proxyMode) {
+	if m != p.mode {
+		p.mode, p.since = m, time.Now()
+	}
 	p.cond.Broadcast()
+}
+
+// state returns the mode and when it began.
+func (p *proxy) state() (proxyMode, time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.mode, p.since
+}
+
+// stallOn arms the proxy to stall the moment a client sends statement
+// (compared case-insensitively), so that a test can stall the database at
+// a chosen point of a transaction rather than by chance. The chunk that
+// carries statement is held, or with after the chunk the same client
+// sends next (the statement then runs and its answer arrives).
+func (p *proxy) stallOn(statement string, after bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.trigger, p.after, p.primed = bytes.ToLower([]byte(statement)), after, map[net.Conn]struct{}{}
+	p.switchTo(proxyArmed)
 }
 
 // close stops accepting, closes every connection and waits for the
@@ -74,8 +111,7 @@ func (p *proxy) close() {
 	p.ln.Close()
 	p.mu.Lock()
 	p.closeConns()
-	p.mode = proxyDown
-	p.cond.Broadcast()
+	p.switchTo(proxyDown)
 	p.mu.Unlock()
 	p.wg.Wait()
 }
@@ -135,8 +171,8 @@ func (p *proxy) serve(client net.Conn) {
 		return
 	}
 	var wg sync.WaitGroup
-	wg.Go(func() { p.pipe(server, client) })
-	wg.Go(func() { p.pipe(client, server) })
+	wg.Go(func() { p.pipe(server, client, true) })
+	wg.Go(func() { p.pipe(client, server, false) })
 	wg.Wait()
 }
 
@@ -159,17 +195,18 @@ func (p *proxy) drop(c net.Conn) {
 }
 
 // pipe copies src to dst, holding each chunk while the proxy is stalled,
-// and closes both ends when either fails.
-func (p *proxy) pipe(dst, src net.Conn) {
+// and closes both ends when either fails. fromClient says src is the
+// client, whose chunks may carry the trigger of an armed proxy.
+func (p *proxy) pipe(dst, src net.Conn, fromClient bool) {
 	defer p.drop(src)
 	defer p.drop(dst)
 	buf := make([]byte, 32<<10)
 	for {
 		n, err := src.Read(buf)
-		if n > 0 && !p.pass(src) {
-			return
-		}
 		if n > 0 {
+			if !p.pass(src, fromClient, buf[:n]) {
+				return
+			}
 			if _, err := dst.Write(buf[:n]); err != nil {
 				return
 			}
@@ -180,14 +217,26 @@ func (p *proxy) pipe(dst, src net.Conn) {
 	}
 }
 
-// pass waits while the proxy is stalled and reports whether src may still
-// forward: false once its connection was closed.
-func (p *proxy) pass(src net.Conn) bool {
+// pass decides about one chunk from src: it fires an armed trigger and
+// waits while the proxy is stalled, then reports whether the chunk may go
+// on: false once its connection was closed.
+func (p *proxy) pass(src net.Conn, fromClient bool, chunk []byte) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.mode == proxyArmed && fromClient {
+		_, primed := p.primed[src]
+		switch {
+		case primed:
+			p.switchTo(proxyStalled)
+		case bytes.Contains(bytes.ToLower(chunk), p.trigger) && p.after:
+			p.primed[src] = struct{}{}
+		case bytes.Contains(bytes.ToLower(chunk), p.trigger):
+			p.switchTo(proxyStalled)
+		}
+	}
 	for p.mode == proxyStalled {
 		p.cond.Wait()
 	}
 	_, open := p.conns[src]
-	return open && p.mode == proxyUp
+	return open && (p.mode == proxyUp || p.mode == proxyArmed)
 }
