@@ -188,6 +188,22 @@ func TestRotation(t *testing.T) {
 			t.Errorf("KeyStatus by a login token: %v", err)
 		}
 	})
+	t.Run("both calls are audit events of root", func(t *testing.T) {
+		events, _, err := in.svc.AuditEvents(ctx, vault.Root, vault.Page{Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, e := range events {
+			if e.Title == "rotate key" {
+				got = append(got, e.Identity+" "+e.Status+" "+e.Msg)
+			}
+		}
+		want := []string{"root error rotation in progress", "root ok "} // newest first
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("rotate key events = %q, want %q", got, want)
+		}
+	})
 	done := runUntilDone(t, in.km)
 	t.Run("the job re-wrapped every data key and finished", func(t *testing.T) {
 		if done.Status != vault.JobDone || done.Done != 80 || done.Total != 80 || done.Finished == 0 {
