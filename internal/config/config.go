@@ -216,14 +216,27 @@ type Limit struct {
 // Window returns the limit's window as a duration.
 func (l Limit) Window() time.Duration { return time.Duration(l.WindowSeconds) * time.Second }
 
-// SMS configures code delivery by text message (Twilio) and the default
-// phone region of §1.7.
+// SMS configures code delivery by text message and the default phone
+// region of §1.7. A generic HTTP gateway (gateway_*) takes precedence over
+// Twilio (twilio_*).
 type SMS struct {
 	DefaultCountry  string `mapstructure:"default_country"`
 	TwilioAccount   string `mapstructure:"twilio_account"`
 	TwilioToken     Secret `mapstructure:"twilio_token"`
 	TwilioTokenFile string `mapstructure:"twilio_token_file"`
 	TwilioFrom      string `mapstructure:"twilio_from"`
+	// GatewayURL receives one POST per text message (sms.gateway_url).
+	GatewayURL string `mapstructure:"gateway_url"`
+	// GatewayFormat is the body's encoding, form or json (sms.gateway_format).
+	GatewayFormat string `mapstructure:"gateway_format"`
+	// GatewayBody is the body template with {{to}} and {{message}}, each
+	// escaped for the format; "" is to={{to}}&message={{message}} or the
+	// JSON object of those two (sms.gateway_body).
+	GatewayBody string `mapstructure:"gateway_body"`
+	// GatewayAuthorization is sent as the Authorization header
+	// (sms.gateway_authorization, e.g. "Bearer …").
+	GatewayAuthorization     Secret `mapstructure:"gateway_authorization"`
+	GatewayAuthorizationFile string `mapstructure:"gateway_authorization_file"`
 }
 
 // SMTP configures mail delivery of login codes and admin notices.

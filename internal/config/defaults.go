@@ -72,6 +72,12 @@ func defaults() map[string]any {
 		"sms.twilio_token_file": "",
 		"sms.twilio_from":       "",
 
+		"sms.gateway_url":                "",
+		"sms.gateway_format":             "form",
+		"sms.gateway_body":               "",
+		"sms.gateway_authorization":      "",
+		"sms.gateway_authorization_file": "",
+
 		"smtp.server":    "",
 		"smtp.port":      587,
 		"smtp.user":      "",

@@ -180,6 +180,7 @@ func (c *Config) secrets() []struct {
 		{"keys.master_key", &c.Keys.MasterKey, c.Keys.MasterKeyFile},
 		{"auth.root_token", &c.Auth.RootToken, c.Auth.RootTokenFile},
 		{"sms.twilio_token", &c.SMS.TwilioToken, c.SMS.TwilioTokenFile},
+		{"sms.gateway_authorization", &c.SMS.GatewayAuthorization, c.SMS.GatewayAuthorizationFile},
 		{"smtp.pass", &c.SMTP.Pass, c.SMTP.PassFile},
 		{"notification.secret", &c.Notification.Secret, c.Notification.SecretFile},
 	}

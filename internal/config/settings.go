@@ -64,6 +64,8 @@ func (c *Config) Settings() map[string]map[string]any {
 		"sms": {
 			"default_country": c.SMS.DefaultCountry, "twilio_account": c.SMS.TwilioAccount,
 			"twilio_token": masked, "twilio_from": c.SMS.TwilioFrom,
+			"gateway_url": c.SMS.GatewayURL, "gateway_format": c.SMS.GatewayFormat,
+			"gateway_body": c.SMS.GatewayBody, "gateway_authorization": masked,
 		},
 		"smtp": {
 			"server": c.SMTP.Server, "port": c.SMTP.Port, "user": c.SMTP.User,

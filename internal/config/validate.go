@@ -155,6 +155,15 @@ func (c *Config) check() Problems {
 	if !phone.ValidRegion(c.SMS.DefaultCountry) {
 		add("sms.default_country: %q is not a region code such as GB or US", c.SMS.DefaultCountry)
 	}
+	if u := c.SMS.GatewayURL; u != "" && !isHTTPURL(u) {
+		add("sms.gateway_url: not an absolute http or https URL")
+	}
+	if f := c.SMS.GatewayFormat; f != "form" && f != "json" {
+		add("sms.gateway_format: %q is not form or json", f)
+	}
+	if c.SMS.TwilioAccount != "" && (c.SMS.TwilioToken == "" || c.SMS.TwilioFrom == "") {
+		add("sms.twilio_token and sms.twilio_from are required when sms.twilio_account is set")
+	}
 	if c.SMTP.Port < 1 || c.SMTP.Port > 65535 {
 		add("smtp.port: %d is not a port (1-65535)", c.SMTP.Port)
 	}
