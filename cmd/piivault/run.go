@@ -112,6 +112,7 @@ func (s *server) run(ctx context.Context) error {
 		CORSOrigins:  s.cfg.Server.CORSOrigins,
 		HSTS:         s.cfg.Server.HSTS,
 		Logger:       s.logger,
+		UI:           uiOptions(s.cfg.UI),
 	})
 	return s.listenAndServe(ctx, stop, handler)
 }
@@ -189,9 +190,9 @@ func (s *server) sweep(ctx context.Context, svc *vault.Service, interval time.Du
 			case ctx.Err() != nil:
 				return
 			case err != nil:
-				s.logger.Error("expiry sweep failed", "err", err, "sessions", res.Sessions, "tokens", res.Tokens)
-			case res.Sessions > 0 || res.Tokens > 0:
-				s.logger.Info("expiry sweep", "sessions", res.Sessions, "tokens", res.Tokens)
+				s.logger.Error("expiry sweep failed", "err", err, "sessions", res.Sessions, "tokens", res.Tokens, "agreements", res.Agreements)
+			case res.Sessions > 0 || res.Tokens > 0 || res.Agreements > 0:
+				s.logger.Info("expiry sweep", "sessions", res.Sessions, "tokens", res.Tokens, "agreements", res.Agreements)
 			}
 			select {
 			case <-ctx.Done():

@@ -29,6 +29,9 @@ type Options struct {
 	HSTS bool
 	// Logger receives the access log and internal errors; default discards.
 	Logger *slog.Logger
+	// UI is the portal branding (ui.*) of /v1/sys/uiconfiguration and
+	// /v1/sys/cookiesettings; unset values are "".
+	UI UI
 	// Metrics receives request counts and latencies and serves /v1/metrics;
 	// default a fresh set.
 	Metrics *metrics.Metrics

@@ -24,6 +24,21 @@ func (h *handler) routes(r chi.Router) {
 	r.Get("/v1/sessions/{mode}/{identity}", h.auth(guardUser, h.userSessions))
 	r.Delete("/v1/sessions/{mode}/{identity}", h.auth(guardUser, h.deleteUserSessions))
 
+	// §7 Legal bases, agreements, processing activities
+	r.Get("/v1/lbasis", h.auth(guardRoot, h.listLegalBases))
+	r.Post("/v1/lbasis/{brief}", h.auth(guardRoot, h.saveLegalBasis))
+	r.Delete("/v1/lbasis/{brief}", h.auth(guardRoot, h.deleteLegalBasis))
+	r.Post("/v1/agreement/{brief}/{mode}/{identity}", h.auth(guardAgreementAccept, h.acceptAgreement))
+	r.Get("/v1/agreement/{brief}/{mode}/{identity}", h.auth(guardUser, h.getAgreement))
+	r.Delete("/v1/agreement/{brief}/{mode}/{identity}", h.auth(guardUser, h.withdrawAgreement))
+	r.Delete("/v1/agreement/{brief}", h.auth(guardRoot, h.revokeAgreements))
+	r.Get("/v1/agreements/{mode}/{identity}", h.auth(guardUser, h.userAgreements))
+	r.Get("/v1/pactivity", h.auth(guardRoot, h.listActivities))
+	r.Post("/v1/pactivity/{activity}", h.auth(guardRoot, h.saveActivity))
+	r.Delete("/v1/pactivity/{activity}", h.auth(guardRoot, h.deleteActivity))
+	r.Post("/v1/pactivity/{activity}/{brief}", h.auth(guardRoot, h.linkActivity))
+	r.Delete("/v1/pactivity/{activity}/{brief}", h.auth(guardRoot, h.unlinkActivity))
+
 	// §11 Audit
 	r.Get("/v1/audit/admin", h.auth(guardRoot, h.auditAdmin))
 	r.Get("/v1/audit/list/{token}", h.auth(guardUser, h.auditList))
@@ -42,6 +57,8 @@ func (h *handler) routes(r chi.Router) {
 	r.Head("/status", h.status)
 	r.Get("/v1/status", h.status)
 	r.Head("/v1/status", h.status)
+	r.Get("/v1/sys/uiconfiguration", h.uiConfiguration)
+	r.Get("/v1/sys/cookiesettings", h.cookieSettings)
 	r.Get("/v1/sys/keys", h.auth(guardRoot, h.keys))
 	r.Post("/v1/sys/rotate-key", h.auth(guardRoot, h.rotateKey))
 }

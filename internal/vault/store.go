@@ -31,6 +31,9 @@ type Reader interface {
 	ShareReader
 	ExpirationReader
 	AuditReader
+	LegalBasisReader
+	AgreementReader
+	ActivityReader
 }
 
 // Tx is one read-write transaction.
@@ -44,4 +47,7 @@ type Tx interface {
 	ShareWriter
 	ExpirationWriter
 	AuditWriter
+	LegalBasisWriter
+	AgreementWriter
+	ActivityWriter
 }

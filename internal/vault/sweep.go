@@ -8,11 +8,13 @@ const sweepBatch = 500
 
 // SweepResult counts what one sweep removed.
 type SweepResult struct {
-	Sessions int
-	Tokens   int
+	Sessions   int
+	Tokens     int
+	Agreements int // yes agreements past their end time, now expired
 }
 
-// SweepExpired deletes expired sessions and vault tokens in bounded batches.
+// SweepExpired deletes expired sessions and vault tokens, and marks yes
+// agreements past their end time expired (§1.14), in bounded batches.
 // Several instances may sweep one database at once: each delete is idempotent.
 func (s *Service) SweepExpired(ctx context.Context) (SweepResult, error) {
 	var res SweepResult
@@ -23,6 +25,7 @@ func (s *Service) SweepExpired(ctx context.Context) (SweepResult, error) {
 	}{
 		{&res.Sessions, func(tx Tx) (int, error) { return tx.DeleteExpiredSessions(ctx, now, sweepBatch) }},
 		{&res.Tokens, func(tx Tx) (int, error) { return tx.DeleteExpiredTokens(ctx, now, sweepBatch) }},
+		{&res.Agreements, func(tx Tx) (int, error) { return tx.ExpireAgreements(ctx, now, sweepBatch) }},
 	} {
 		for {
 			var n int

@@ -90,7 +90,12 @@ func (s *Service) CreateUser(ctx context.Context, actor Actor, profile map[strin
 		Created: now,
 		Updated: now,
 	}
-	if err := s.withAudit(ctx, &ev, creating(&ev, token, plain, func(tx Tx) error { return tx.InsertUser(ctx, rec) })); err != nil {
+	if err := s.withAudit(ctx, &ev, creating(&ev, token, plain, func(tx Tx) error {
+		if err := tx.InsertUser(ctx, rec); err != nil {
+			return err
+		}
+		return s.linkAgreements(ctx, tx, token, dk, Index{}, ix)
+	})); err != nil {
 		return "", err
 	}
 	return token, nil
@@ -151,6 +156,7 @@ func (s *Service) UpdateUser(ctx context.Context, actor Actor, id Identity, patc
 		if doc, err = ApplyPatch(doc, patch); err != nil {
 			return err
 		}
+		old := cur.Index
 		if cur.Index, err = s.indexes(doc); err != nil {
 			return err
 		}
@@ -160,7 +166,10 @@ func (s *Service) UpdateUser(ctx context.Context, actor Actor, id Identity, patc
 		ev.After = plain
 		cur.Profile = dk.Seal(plain, userProfileAAD(cur.Token))
 		cur.Updated = s.now()
-		return tx.UpdateUser(ctx, cur)
+		if err := tx.UpdateUser(ctx, cur); err != nil {
+			return err
+		}
+		return s.linkAgreements(ctx, tx, cur.Token, dk, old, cur.Index)
 	})
 	if err != nil {
 		return ChangeResult{}, err
