@@ -30,6 +30,7 @@ type Reader interface {
 	RequestReader
 	ShareReader
 	ExpirationReader
+	LoginReader
 	AuditReader
 	LegalBasisReader
 	AgreementReader
@@ -46,6 +47,7 @@ type Tx interface {
 	RequestWriter
 	ShareWriter
 	ExpirationWriter
+	LoginWriter
 	AuditWriter
 	LegalBasisWriter
 	AgreementWriter
