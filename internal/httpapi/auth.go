@@ -42,14 +42,19 @@ func isRoot(a vault.Actor) bool { return a.Kind == vault.ActorRoot }
 // auth checks X-Bunker-Token before next runs, so that nothing is looked up
 // for an unauthenticated caller (§1.5 step 3). The header must appear once: a
 // request that sends it twice is refused rather than guessing which counts.
-// Errors: 401 (absent or empty), 403 (invalid, repeated, or not accepted here).
+// Every 401 and 403 answer counts against the client address; while it is
+// over ratelimit.auth_failures_per_ip, a request without a valid token gets
+// 429 instead (§1.12).
+// Errors: 401 (absent or empty), 403 (invalid, repeated, or not accepted
+// here), 429.
 func (h *handler) auth(g guard, next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		defer h.countAuthFailure(r)
 		tokens := r.Header["X-Bunker-Token"]
 		var actor vault.Actor
 		switch {
 		case len(tokens) > 1:
-			h.fail(w, r, vault.ErrAccessDenied)
+			h.refuse(w, r, vault.ErrAccessDenied)
 			return
 		case (len(tokens) == 0 || tokens[0] == "") && g.anonymous != nil && g.anonymous(h.svc):
 			actor = vault.Actor{Kind: vault.ActorAnonymous}
@@ -60,7 +65,7 @@ func (h *handler) auth(g guard, next http.HandlerFunc) http.HandlerFunc {
 			}
 			a, err := h.svc.Authenticate(r.Context(), token)
 			if err != nil {
-				h.fail(w, r, err)
+				h.refuse(w, r, err)
 				return
 			}
 			if !g.accepts(a) {

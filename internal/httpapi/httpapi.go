@@ -38,6 +38,8 @@ type Options struct {
 	// Configuration returns the effective settings for /v1/sys/configuration,
 	// secrets already masked; nil answers an empty configuration.
 	Configuration func() map[string]map[string]any
+	// RateLimits are the limits of §1.12; the zero value turns them all off.
+	RateLimits RateLimits
 }
 
 // Defaults of §16.
@@ -47,11 +49,12 @@ const (
 )
 
 type handler struct {
-	svc    *vault.Service
-	opts   Options
+	svc     *vault.Service
+	opts    Options
 	logger  *slog.Logger
 	mux     *chi.Mux
 	metrics *metrics.Metrics
+	limits  *limits
 }
 
 // New returns the API handler over svc. It answers every request itself:
@@ -72,6 +75,7 @@ func New(svc *vault.Service, opts Options) http.Handler {
 		opts.Metrics = metrics.New()
 	}
 	h := &handler{svc: svc, opts: opts, logger: logger, mux: chi.NewRouter(), metrics: opts.Metrics}
+	h.limits = newLimits(opts.RateLimits)
 	h.mux.Use(h.routing)
 	h.mux.NotFound(func(w http.ResponseWriter, r *http.Request) { h.fail(w, r, errEndpointMissing) })
 	h.mux.MethodNotAllowed(h.methodNotAllowed)
