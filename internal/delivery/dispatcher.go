@@ -51,6 +51,9 @@ type Config struct {
 	Workers int
 	// Logger receives failures (without address or code); default discards.
 	Logger *slog.Logger
+	// OnFailure, when set, is called once per failure, for metrics
+	// (piivault_login_code_delivery_failures_total).
+	OnFailure func()
 }
 
 // Dispatcher queues login codes and delivers them in the background. It
@@ -177,6 +180,9 @@ func (d *Dispatcher) message(j job) Message {
 // the channels of this package guarantee that for theirs.
 func (d *Dispatcher) fail(mode vault.Mode, stage string, err error) {
 	d.failures.Add(1)
+	if d.cfg.OnFailure != nil {
+		d.cfg.OnFailure()
+	}
 	d.cfg.Logger.LogAttrs(context.Background(), slog.LevelWarn, "login code delivery failed",
 		slog.String("mode", string(mode)),
 		slog.String("stage", stage),

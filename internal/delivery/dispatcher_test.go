@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -106,12 +107,13 @@ func TestDispatcherFailuresAreCountedAndLoggedWithoutPII(t *testing.T) {
 }
 
 func TestDispatcherWithoutAChannelCountsAFailure(t *testing.T) {
-	d := New(Config{})
+	var hook atomic.Int64
+	d := New(Config{OnFailure: func() { hook.Add(1) }})
 	d.SendLoginCode(vault.ModeEmail, "a@example.com", "123456")
 	d.SendLoginCode(vault.ModePhone, "+447700900123", "123456")
 	d.Close(context.Background())
-	if d.Failures() != 2 {
-		t.Fatalf("failures %d, want 2", d.Failures())
+	if d.Failures() != 2 || hook.Load() != 2 {
+		t.Fatalf("failures %d, hook %d; want 2, 2", d.Failures(), hook.Load())
 	}
 }
 
