@@ -144,6 +144,7 @@ func (s *Service) AcceptAgreement(ctx context.Context, actor Actor, brief string
 	}
 	ev := Event{Title: "accept agreement for " + name, Actor: actor, Mode: id.Mode, Who: id.Value}
 	err := s.withAudit(ctx, &ev, func(tx Tx) error {
+		ev.Record = ""
 		if inErr != nil {
 			return inErr
 		}
@@ -215,7 +216,7 @@ func (s *Service) withdraw(ctx context.Context, actor Actor, name string, id Ide
 	ev := Event{Title: "withdraw agreement for " + name, Actor: actor, Mode: id.Mode, Who: id.Value}
 	var res ChangeResult
 	err := s.withAudit(ctx, &ev, func(tx Tx) error {
-		res = ChangeResult{}
+		res, ev.Title, ev.Record = ChangeResult{}, "withdraw agreement for "+name, ""
 		if inErr != nil {
 			return inErr
 		}
