@@ -40,11 +40,16 @@ type agreementResponse struct {
 }
 
 // acceptAgreement serves POST /v1/agreement/{brief}/{mode}/{identity}
-// (§7.2). Without a token, anything that keeps the request from being a
-// login consent (a bad brief, mode or body included) is 401: the caller
-// has not authenticated, so it learns nothing more.
+// (§7.2). A request without a token counts against
+// ratelimit.anonymous_per_ip first, whatever comes of it (§1.12); then
+// anything that keeps it from being a login consent (a bad brief, mode or
+// body included) is 401: the caller has not authenticated, so it learns
+// nothing more.
 func (h *handler) acceptAgreement(w http.ResponseWriter, r *http.Request) {
 	actor := actorOf(r)
+	if actor.Kind == vault.ActorAnonymous && !h.allowAnonymous(w, r) {
+		return
+	}
 	brief, id, body, err := h.agreementRequest(r, true)
 	if err != nil {
 		if actor.Kind == vault.ActorAnonymous {
