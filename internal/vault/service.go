@@ -34,6 +34,15 @@ type Options struct {
 	// Erasures records every erasure outside the database before it
 	// commits (see logErasure); nil records nothing.
 	Erasures ErasureLog
+	// SelfService decides which changes of a login token apply at once
+	// and which become requests (selfservice.*).
+	SelfService SelfService
+	// MaxShareRetention caps shared records
+	// (policy.max_shareable_record_retention_period); 0 means one month.
+	MaxShareRetention time.Duration
+	// MaxUserRetention caps scheduled erasures
+	// (policy.max_user_retention_period); 0 means one month.
+	MaxUserRetention time.Duration
 }
 
 // ScopedToken is a configured credential limited to tokenization scopes.

@@ -11,6 +11,9 @@ type SweepResult struct {
 	Sessions   int
 	Tokens     int
 	Agreements int // yes agreements past their end time, now expired
+
+	Shares int // expired shared records deleted (§9)
+	Users  int // users erased because their expiration passed (§10)
 }
 
 // SweepExpired deletes expired sessions and vault tokens, and marks yes
@@ -25,6 +28,7 @@ func (s *Service) SweepExpired(ctx context.Context) (SweepResult, error) {
 	}{
 		{&res.Sessions, func(tx Tx) (int, error) { return tx.DeleteExpiredSessions(ctx, now, sweepBatch) }},
 		{&res.Tokens, func(tx Tx) (int, error) { return tx.DeleteExpiredTokens(ctx, now, sweepBatch) }},
+		{&res.Shares, func(tx Tx) (int, error) { return tx.DeleteExpiredShares(ctx, now, sweepBatch) }},
 		{&res.Agreements, func(tx Tx) (int, error) { return tx.ExpireAgreements(ctx, now, sweepBatch) }},
 	} {
 		for {
@@ -43,5 +47,7 @@ func (s *Service) SweepExpired(ctx context.Context) (SweepResult, error) {
 			}
 		}
 	}
-	return res, nil
+	var err error
+	res.Users, err = s.EraseDueUsers(ctx)
+	return res, err
 }

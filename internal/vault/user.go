@@ -132,6 +132,9 @@ func (s *Service) UpdateUser(ctx context.Context, actor Actor, id Identity, patc
 	if isEmptyBody(patch) {
 		return ChangeResult{}, s.auditFailure(ctx, &ev, errEmptyBody)
 	}
+	if actor.Kind == ActorLogin && !s.opts.SelfService.UserRecordChange {
+		return s.requestProfileChange(ctx, actor, id, rec, patch)
+	}
 	err = s.withAudit(ctx, &ev, func(tx Tx) error {
 		cur, err := tx.UserByToken(ctx, rec.Token)
 		if err != nil {
@@ -188,6 +191,9 @@ func (s *Service) EraseUser(ctx context.Context, actor Actor, id Identity) (Chan
 		return ChangeResult{}, s.auditFailure(ctx, &ev, err)
 	}
 	ev.Record = rec.Token
+	if actor.Kind == ActorLogin && !s.opts.SelfService.ForgetMe {
+		return s.requestForgetMe(ctx, actor, id, rec)
+	}
 	now := s.now()
 	if err := s.logErasure(ctx, rec.Token, now); err != nil {
 		return ChangeResult{}, err
@@ -222,6 +228,9 @@ func (s *Service) ListUsers(ctx context.Context, actor Actor, page Page) ([]User
 			return nil, 0, err
 		}
 		rows = append(rows, UserRow{Token: rec.Token, Profile: plain})
+	}
+	if err := s.fillExpirations(ctx, rows); err != nil {
+		return nil, 0, err
 	}
 	if err := s.auditRead(ctx, &ev, nil); err != nil {
 		return nil, 0, err
