@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -202,4 +203,37 @@ func withTitle(events []auditEvent, titles ...string) []auditEvent {
 func itoa(n int) string {
 	b, _ := json.Marshal(n)
 	return string(b)
+}
+
+// TestAuditOfALoginToken: a data subject's own reads are events with the
+// login identity; probing another subject (403) leaves none.
+func TestAuditOfALoginToken(t *testing.T) {
+	srv := apitest.New(t)
+	root := srv.RootHeader()
+	hana := userToken(t, srv.Do("POST", "/v1/user", `{"login":"hana"}`, root, jsonCT))
+	ivan := userToken(t, srv.Do("POST", "/v1/user", `{"login":"ivan"}`, root, jsonCT))
+	xtoken, err := srv.Service.IssueLoginToken(context.Background(), hana)
+	if err != nil {
+		t.Fatal(err)
+	}
+	asHana := "X-Bunker-Token: " + xtoken
+	if r := srv.Do("GET", "/v1/user/login/hana", "", asHana); r.Status != 200 {
+		t.Fatalf("own read: %d %s", r.Status, r.Body)
+	}
+	if r := srv.Do("GET", "/v1/user/token/"+ivan, "", asHana); r.Status != 403 {
+		t.Fatalf("another subject: %d %s", r.Status, r.Body)
+	}
+	r := srv.Do("GET", "/v1/audit/list/"+hana, "", asHana)
+	var p auditPage
+	if r.Status != 200 || json.Unmarshal(r.Body, &p) != nil || p.Total != 2 {
+		t.Fatalf("own list: %d %s", r.Status, r.Body)
+	}
+	var e auditEvent
+	json.Unmarshal(p.Rows[0], &e)
+	if e.Title != "get user record by login" || e.Identity != "login:"+hana || e.Who != "hana" || e.Record != hana {
+		t.Fatalf("newest event %+v", e)
+	}
+	if total, _ := auditList(t, srv, "/v1/audit/list/"+ivan); total != 1 {
+		t.Fatalf("ivan has %d events, want only his creation", total)
+	}
 }
