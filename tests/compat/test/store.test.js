@@ -14,9 +14,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{1
 const uniq = (prefix) => `${prefix}-${crypto.randomBytes(4).toString('hex')}`;
 const err = (message) => ({ status: 'error', message });
 
-// TEMPORARY: routes not served yet (api.md §4, §7). Replace with {} when they land.
+// TEMPORARY: the app-record routes (api.md §4) are not served yet. Remove when they land.
 const needsUserapp = { todo: 'needs /v1/userapp' };
-const needsAgreements = { todo: 'needs /v1/lbasis and /v1/agreement' };
 
 let server;
 let store;
@@ -229,7 +228,7 @@ describe('store.agreements', { timeout: 60000 }, () => {
   }
   const agreement = async (brief, mode, value) => (await api(server, 'GET', `/v1/agreement/${brief}/${mode}/${value}`)).body;
 
-  it('rawlist lists the two login bases of a fresh vault with every field', needsAgreements, async () => {
+  it('rawlist lists the two login bases of a fresh vault with every field', async () => {
     const res = await store.agreements.rawlist();
     assert.equal(res.status, 'ok');
     assert.equal(res.total, res.rows.length);
@@ -249,14 +248,14 @@ describe('store.agreements', { timeout: 60000 }, () => {
     }
   });
 
-  it('rawlist includes a basis created later', needsAgreements, async () => {
+  it('rawlist includes a basis created later', async () => {
     const brief = await newBrief();
     const row = (await store.agreements.rawlist()).rows.find((r) => r.brief === brief);
     assert.ok(row);
     assert.equal(row.module, 'newsletter');
   });
 
-  it('accept with {} records a yes agreement for a user', needsAgreements, async () => {
+  it('accept with {} records a yes agreement for a user', async () => {
     const brief = await newBrief();
     const { token, profile } = await newUser();
     assert.deepEqual(await store.agreements.accept('email', profile.email, brief, {}), { status: 'ok' });
@@ -267,14 +266,14 @@ describe('store.agreements', { timeout: 60000 }, () => {
     assert.equal(got.data.token, token);
   });
 
-  it('accept with no data (an empty body under a JSON content type) records yes', needsAgreements, async () => {
+  it('accept with no data (an empty body under a JSON content type) records yes', async () => {
     const brief = await newBrief();
     const { token } = await newUser();
     assert.deepEqual(await store.agreements.accept('token', token, brief), { status: 'ok' });
     assert.equal((await agreement(brief, 'token', token)).data.status, 'yes');
   });
 
-  it('accept passes its fields through', needsAgreements, async () => {
+  it('accept passes its fields through', async () => {
     const brief = await newBrief();
     const { profile } = await newUser();
     assert.deepEqual(await store.agreements.accept('login', profile.login, brief,
@@ -285,7 +284,7 @@ describe('store.agreements', { timeout: 60000 }, () => {
     assert.equal(data.lastmodifiedby, 'app');
   });
 
-  it('accept for an email without a user is fine and is linked when the user is created', needsAgreements, async () => {
+  it('accept for an email without a user is fine and is linked when the user is created', async () => {
     const brief = await newBrief();
     const email = `${uniq('later')}@example.com`;
     assert.deepEqual(await store.agreements.accept('email', email, brief, {}), { status: 'ok' });
@@ -301,20 +300,20 @@ describe('store.agreements', { timeout: 60000 }, () => {
     assert.equal(row.status, 'yes');
   });
 
-  it('accept of an unknown brief is not found', needsAgreements, async () => {
+  it('accept of an unknown brief is not found', async () => {
     const { profile } = await newUser();
     assert.deepEqual(await store.agreements.accept('email', profile.email, uniq('nobrief'), {}), err('not found'));
     const direct = await api(server, 'POST', `/v1/agreement/${uniq('nobrief')}/email/${profile.email}`, { body: {} });
     assert.equal(direct.status, 404);
   });
 
-  it('accept refuses a bad brief and an unknown login subject', needsAgreements, async () => {
+  it('accept refuses a bad brief and an unknown login subject', async () => {
     const brief = await newBrief();
     assert.deepEqual(await store.agreements.accept('email', 'a@example.com', '1bad', {}), err('bad brief format'));
     assert.deepEqual(await store.agreements.accept('login', uniq('nobody'), brief, {}), err('not found'));
   });
 
-  it('withdraw sets the agreement to no, and withdrawing again still succeeds', needsAgreements, async () => {
+  it('withdraw sets the agreement to no, and withdrawing again still succeeds', async () => {
     const brief = await newBrief();
     const { token, profile } = await newUser();
     await store.agreements.accept('email', profile.email, brief, {});
@@ -325,7 +324,7 @@ describe('store.agreements', { timeout: 60000 }, () => {
     assert.deepEqual(await store.agreements.withdraw('token', token, brief), { status: 'ok' });
   });
 
-  it('accept after withdraw gives consent again', needsAgreements, async () => {
+  it('accept after withdraw gives consent again', async () => {
     const brief = await newBrief();
     const { token } = await newUser();
     await store.agreements.accept('token', token, brief, {});
@@ -334,7 +333,7 @@ describe('store.agreements', { timeout: 60000 }, () => {
     assert.equal((await agreement(brief, 'token', token)).data.status, 'yes');
   });
 
-  it('withdraw of an unknown brief or a missing agreement is not found', needsAgreements, async () => {
+  it('withdraw of an unknown brief or a missing agreement is not found', async () => {
     const brief = await newBrief();
     const { token } = await newUser();
     assert.deepEqual(await store.agreements.withdraw('token', token, uniq('nobrief')), err('not found'));
