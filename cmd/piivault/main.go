@@ -12,6 +12,7 @@
 //	piivault rotate-key [--detach] [--data-dir DIR] [--config FILE]
 //	piivault rekey      --new-master-key-file FILE [--data-dir DIR] [--config FILE]
 //	piivault erasures replay [--data-dir DIR] [--config FILE]
+//	piivault audit verify [--data-dir DIR] [--config FILE]
 //	piivault backup     [--data-dir DIR] [--config FILE] FILE
 //	piivault restore    [--data-dir DIR] [--config FILE] FILE
 //	piivault healthcheck [--url URL] [--timeout DURATION] [--config FILE]
@@ -60,6 +61,7 @@ var commands = []command{
 	{"rotate-key", "start a key rotation and re-wrap every data key, with progress", runRotateKey},
 	{"rekey", "replace the master key (offline)", runRekey},
 	{"erasures", "'erasures replay': erase again whoever the erasure ledger lists", runErasures},
+	{"audit", "'audit verify': check the audit hash chain and name the first bad event", runAudit},
 	{"backup", "write an online backup of the SQLite database to a file", runBackup},
 	{"restore", "replace the SQLite database by a backup (offline), then replay erasures", runRestore},
 	{"healthcheck", "exit 0 when the local server and its database answer (for container health checks)", runHealthcheck},

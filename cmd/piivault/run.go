@@ -106,6 +106,13 @@ func (s *server) run(ctx context.Context) error {
 		stopSweep()
 		<-sweepDone
 	}()
+	// So do the audit chainer and retention.
+	auditCtx, stopAudit := context.WithCancel(ctx)
+	auditDone := s.auditJobs(auditCtx, svc, s.cfg.Jobs.Interval())
+	defer func() {
+		stopAudit()
+		<-auditDone
+	}()
 	handler := httpapi.New(svc, httpapi.Options{
 		MaxBodyBytes: s.cfg.Server.MaxBodyBytes,
 		MaxJSONDepth: s.cfg.Server.MaxJSONDepth,
