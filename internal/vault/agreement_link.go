@@ -70,3 +70,17 @@ func (s *Service) linkAgreement(ctx context.Context, tx Tx, token string, dk Dat
 	a.UserToken, a.SubjectIndex, a.DataKey = token, "", nil
 	return tx.UpdateAgreement(ctx, a)
 }
+
+// linkUserAgreements is linkAgreements for a caller that holds the changed
+// user record and its indexes before the change, but not its data key: the
+// approval of a change-profile request, which re-indexes like UpdateUser.
+func (s *Service) linkUserAgreements(ctx context.Context, tx Tx, cur *UserRecord, old Index) error {
+	if cur.Index.Email == old.Email && cur.Index.Phone == old.Phone {
+		return nil
+	}
+	dk, err := s.userKey(cur)
+	if err != nil {
+		return err
+	}
+	return s.linkAgreements(ctx, tx, cur.Token, dk, old, cur.Index)
+}
