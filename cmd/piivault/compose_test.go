@@ -24,6 +24,7 @@ type composeFile struct {
 			Condition string `yaml:"condition"`
 		} `yaml:"depends_on"`
 		Healthcheck map[string]any `yaml:"healthcheck"`
+		Volumes     []string       `yaml:"volumes"`
 	} `yaml:"services"`
 	Secrets map[string]struct {
 		File string `yaml:"file"`
@@ -63,6 +64,9 @@ func TestComposeFileMatchesConfig(t *testing.T) {
 	}
 	if app.Build == nil {
 		t.Error("the piivault service must build the Dockerfile")
+	}
+	if !slices.ContainsFunc(app.Volumes, func(v string) bool { return strings.HasSuffix(v, ":/var/lib/piivault") }) {
+		t.Errorf("piivault volumes %q: the data directory (erasure ledger) needs a named volume", app.Volumes)
 	}
 
 	keys := configKeys(t)

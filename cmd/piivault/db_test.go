@@ -119,7 +119,8 @@ func envOr(key, def string) string {
 }
 
 // serveEnv is the environment of `piivault serve` on db with fresh secrets,
-// plus extra settings.
+// plus extra settings; callers set PIIVAULT_SERVER_DATA_DIR, or files such
+// as the erasure ledger land in the package directory.
 func serveEnv(db *testDB, masterKey, rootToken string, extra ...string) []string {
 	return environment(append([]string{
 		"PIIVAULT_STORAGE_DRIVER=" + db.driver,

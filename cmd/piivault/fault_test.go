@@ -49,7 +49,7 @@ func TestDatabaseOutage(t *testing.T) {
 			key, root := newSecrets()
 			client := &http.Client{Timeout: faultClientBound}
 			s := startWith(t, "http", client, serveEnv(&proxied, key, root,
-				"PIIVAULT_STORAGE_QUERY_TIMEOUT="+faultQueryTimeout.String()), "serve")
+				"PIIVAULT_STORAGE_QUERY_TIMEOUT="+faultQueryTimeout.String(), "PIIVAULT_SERVER_DATA_DIR="+t.TempDir()), "serve")
 
 			l := startLoad(s, root)
 			for _, fault := range []struct {

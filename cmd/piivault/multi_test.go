@@ -29,7 +29,10 @@ func TestInstancesShareOneDatabase(t *testing.T) {
 			t.Parallel()
 			db := freshDB(t, driver)
 			key, root := newSecrets()
-			env := serveEnv(db, key, root, "PIIVAULT_JOBS_INTERVAL_SECONDS=1", "PIIVAULT_LOG_LEVEL=debug")
+			// One data directory for both, so they share the erasure ledger
+			// as instances on one host would.
+			env := serveEnv(db, key, root, "PIIVAULT_JOBS_INTERVAL_SECONDS=1", "PIIVAULT_LOG_LEVEL=debug",
+				"PIIVAULT_SERVER_DATA_DIR="+t.TempDir())
 			a := launch(t, "http", http.DefaultClient, env, "serve")
 			b := launch(t, "http", http.DefaultClient, env, "serve")
 			a.waitReady(t, "serve")
