@@ -163,6 +163,9 @@ func (t *txn) EraseUser(ctx context.Context, token string, when int64) error {
 	if err := t.eraseUserRecords(ctx, token, when); err != nil {
 		return t.d.wrap("erase user: records", err)
 	}
+	if err := t.deleteUserLogin(ctx, token); err != nil {
+		return t.d.wrap("erase user: login", err)
+	}
 	if err := t.clearAgreementWho(ctx, token); err != nil {
 		return t.d.wrap("erase user: agreements", err)
 	}

@@ -43,6 +43,11 @@ type Options struct {
 	// MaxUserRetention caps scheduled erasures
 	// (policy.max_user_retention_period); 0 means one month.
 	MaxUserRetention time.Duration
+	// Demo is demo mode (§1.6): the demo identities get login code 4444,
+	// which is never sent.
+	Demo bool
+	// Login configures login codes and login tokens (§6).
+	Login LoginOptions
 }
 
 // ScopedToken is a configured credential limited to tokenization scopes.
@@ -78,6 +83,7 @@ func NewService(store Store, keys Keys, opts Options) *Service {
 	if opts.TokenEmailDomain == "" {
 		opts.TokenEmailDomain = "piivault.invalid"
 	}
+	opts.Login = opts.Login.withDefaults()
 	return &Service{store: store, keys: keys, opts: opts, clock: clock}
 }
 
@@ -104,9 +110,12 @@ type Actor struct {
 // Root is the actor holding the root token.
 var Root = Actor{Kind: ActorRoot}
 
-// Authenticate resolves the X-Bunker-Token value to an Actor.
+// Authenticate resolves the X-Bunker-Token value to an Actor: root, a
+// scoped token, or an unexpired login token (which are UUIDs, so nothing
+// else is looked up).
 // Errors: ErrNoToken for an empty token; ErrAccessDenied for any token that is
-// not valid. The comparison with the root token runs in constant time.
+// not valid; EUNAVAILABLE. The comparison with the root token runs in
+// constant time.
 func (s *Service) Authenticate(ctx context.Context, token string) (Actor, error) {
 	if token == "" {
 		return Actor{}, ErrNoToken
@@ -119,6 +128,9 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Actor, error)
 		if subtle.ConstantTimeCompare(sum[:], st.SHA256[:]) == 1 {
 			return Actor{Kind: ActorScoped, Name: st.Name, Scopes: st.Scopes}, nil
 		}
+	}
+	if IsUUID(token) {
+		return s.loginActor(ctx, sum)
 	}
 	return Actor{}, ErrAccessDenied
 }

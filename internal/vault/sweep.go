@@ -8,16 +8,19 @@ const sweepBatch = 500
 
 // SweepResult counts what one sweep removed.
 type SweepResult struct {
-	Sessions   int
-	Tokens     int
-	Agreements int // yes agreements past their end time, now expired
+	Sessions    int
+	Tokens      int
+	LoginCodes  int
+	LoginTokens int
+	Agreements  int // yes agreements past their end time, now expired
 
 	Shares int // expired shared records deleted (§9)
 	Users  int // users erased because their expiration passed (§10)
 }
 
-// SweepExpired deletes expired sessions and vault tokens, and marks yes
-// agreements past their end time expired (§1.14), in bounded batches.
+// SweepExpired deletes expired sessions, vault tokens, login codes and login
+// tokens, and marks yes agreements past their end time expired (§1.14), in
+// bounded batches.
 // Several instances may sweep one database at once: each delete is idempotent.
 func (s *Service) SweepExpired(ctx context.Context) (SweepResult, error) {
 	var res SweepResult
@@ -29,6 +32,8 @@ func (s *Service) SweepExpired(ctx context.Context) (SweepResult, error) {
 		{&res.Sessions, func(tx Tx) (int, error) { return tx.DeleteExpiredSessions(ctx, now, sweepBatch) }},
 		{&res.Tokens, func(tx Tx) (int, error) { return tx.DeleteExpiredTokens(ctx, now, sweepBatch) }},
 		{&res.Shares, func(tx Tx) (int, error) { return tx.DeleteExpiredShares(ctx, now, sweepBatch) }},
+		{&res.LoginCodes, func(tx Tx) (int, error) { return tx.DeleteExpiredLoginCodes(ctx, now, sweepBatch) }},
+		{&res.LoginTokens, func(tx Tx) (int, error) { return tx.DeleteExpiredLoginTokens(ctx, now, sweepBatch) }},
 		{&res.Agreements, func(tx Tx) (int, error) { return tx.ExpireAgreements(ctx, now, sweepBatch) }},
 	} {
 		for {
