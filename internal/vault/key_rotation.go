@@ -88,6 +88,7 @@ func (m *KeyManager) work(ctx context.Context, job *KeyJob, deadline time.Time) 
 		return false, err
 	}
 	for ctx.Err() == nil {
+		began := time.Now()
 		res, err := m.step(ctx, job.ID, keks)
 		if err != nil {
 			return false, err
@@ -97,6 +98,14 @@ func (m *KeyManager) work(ctx context.Context, job *KeyJob, deadline time.Time) 
 		}
 		if time.Now().After(deadline) {
 			return true, nil
+		}
+		// Rest as long as the batch took: the writer (SQLite's single one,
+		// or the rows' locks elsewhere) is the requests' half the time.
+		// Measured on SQLite with 6 clients: back-to-back batches cut
+		// request throughput to a third for the length of the job.
+		select {
+		case <-ctx.Done():
+		case <-time.After(min(time.Since(began), maxBatchRest)):
 		}
 	}
 	return false, ctx.Err()

@@ -41,6 +41,7 @@ const (
 	DefaultRotateAfter     = 1 << 30
 	maxRotationBatch       = 10000
 	encryptionFlushTimeout = 5 * time.Second
+	maxBatchRest           = time.Second // bounds the pause after a slow batch
 )
 
 // KeyManagerOptions configure a KeyManager. Zero values take the defaults.
