@@ -8,12 +8,21 @@ import (
 	"time"
 )
 
-// TestRotationAcrossInstances runs two servers on one PostgreSQL database:
-// a rotation started on A is used for new writes on B within a few
-// refresh intervals, B reads keys A has already re-wrapped, and both end
-// up reporting the finished job.
+// TestRotationAcrossInstances runs two servers on one PostgreSQL (and one
+// MariaDB) database: a rotation started on A is used for new writes on B
+// within a few refresh intervals, B reads keys A has already re-wrapped,
+// and both end up reporting the finished job.
 func TestRotationAcrossInstances(t *testing.T) {
-	db := freshDB(t, "postgres")
+	for _, driver := range serverDBs {
+		t.Run("on "+driver, func(t *testing.T) { testRotationAcrossInstances(t, driver) })
+	}
+}
+
+func testRotationAcrossInstances(t *testing.T, driver string) {
+	db := freshDB(t, driver)
+	// The fifth byte of a wrapped key is the low byte of its KEK version.
+	versionByte := map[string]string{"postgres": "get_byte(datakey, 4)", "mysql": "ASCII(SUBSTRING(datakey, 5, 1))"}[driver]
+	param := map[string]string{"postgres": "$1", "mysql": "?"}[driver]
 	key, root := newSecrets()
 	env := serveEnv(db, key, root, "PIIVAULT_KEYS_REFRESH_INTERVAL=500ms", "PIIVAULT_SERVER_DATA_DIR="+t.TempDir())
 	a := launch(t, "http", http.DefaultClient, env, "serve")
@@ -37,7 +46,7 @@ func TestRotationAcrossInstances(t *testing.T) {
 				t.Fatalf("POST /v1/user on B = %d %s", code, body)
 			}
 			var wrapped []byte
-			if err := db.sql.QueryRow("SELECT datakey FROM users WHERE token = $1", out.Token).Scan(&wrapped); err != nil {
+			if err := db.sql.QueryRow("SELECT datakey FROM users WHERE token = "+param, out.Token).Scan(&wrapped); err != nil {
 				t.Fatal(err)
 			}
 			if kekVersion(wrapped) == 2 {
@@ -65,7 +74,7 @@ func TestRotationAcrossInstances(t *testing.T) {
 			b.expect(t, http.StatusOK, http.MethodGet, "/v1/user/token/"+u, root, "")
 		}
 		var left int
-		if err := db.sql.QueryRow("SELECT COUNT(*) FROM users WHERE datakey IS NOT NULL AND get_byte(datakey, 4) <> 2").Scan(&left); err != nil {
+		if err := db.sql.QueryRow("SELECT COUNT(*) FROM users WHERE datakey IS NOT NULL AND " + versionByte + " <> 2").Scan(&left); err != nil {
 			t.Fatal(err)
 		}
 		if left != 0 {
