@@ -201,6 +201,9 @@ func (s *server) sweep(ctx context.Context, svc *vault.Service, interval time.Du
 			case res.Sessions > 0 || res.Tokens > 0 || res.Agreements > 0:
 				s.logger.Info("expiry sweep", "sessions", res.Sessions, "tokens", res.Tokens, "agreements", res.Agreements)
 			}
+			if res.Shares > 0 || res.Users > 0 {
+				s.logger.Info("retention sweep", "shared_records", res.Shares, "users_erased", res.Users)
+			}
 			select {
 			case <-ctx.Done():
 				return
@@ -230,6 +233,13 @@ func serviceOptions(cfg *config.Config, rootToken string) (vault.Options, error)
 		MaxTokenRetention:   cfg.Policy.MaxTokenRetention,
 		TokenEmailDomain:    cfg.Tokenization.EmailDomain,
 		ScopedTokens:        scoped,
+		SelfService: vault.SelfService{
+			ForgetMe:         cfg.SelfService.ForgetMe,
+			UserRecordChange: cfg.SelfService.UserRecordChange,
+			AppRecordChange:  cfg.SelfService.AppRecordChange,
+		},
+		MaxShareRetention: cfg.Policy.MaxShareableRecordRetention,
+		MaxUserRetention:  cfg.Policy.MaxUserRetention,
 	}, nil
 }
 

@@ -16,6 +16,15 @@ func (h *handler) routes(r chi.Router) {
 	r.Delete("/v1/user/{mode}/{identity}", h.auth(guardUser, h.eraseUser))
 	r.Get("/v1/users", h.auth(guardRoot, h.listUsers))
 	r.Post("/v1/users", h.auth(guardRoot, h.listUsers))
+	r.Get("/v1/user/{mode}/{identity}/export", h.auth(guardUser, h.exportUser)) // §13
+
+	// §4 App records
+	r.Post("/v1/userapp/{mode}/{identity}/{appname}", h.auth(guardUser, h.createApp))
+	r.Get("/v1/userapp/{mode}/{identity}/{appname}", h.auth(guardUser, h.getApp))
+	r.Put("/v1/userapp/{mode}/{identity}/{appname}", h.auth(guardUser, h.updateApp))
+	r.Delete("/v1/userapp/{mode}/{identity}/{appname}", h.auth(guardUser, h.deleteApp))
+	r.Get("/v1/userapp/{mode}/{identity}", h.auth(guardUser, h.userApps))
+	r.Get("/v1/userapps", h.auth(guardRoot, h.appNames))
 
 	// §5 Sessions
 	r.Post("/v1/session/{session}", h.auth(guardRoot, h.putSession))
@@ -44,6 +53,27 @@ func (h *handler) routes(r chi.Router) {
 	r.Get("/v1/audit/list/{token}", h.auth(guardUser, h.auditList))
 	r.Get("/v1/audit/get/{atoken}", h.auth(guardUser, h.auditGet))
 	r.Get("/v1/audit/verify", h.auth(guardRoot, h.auditVerify))
+
+	// §8 Requests
+	r.Get("/v1/requests", h.auth(guardRoot, h.listRequests))
+	r.Get("/v1/requests/{mode}/{identity}", h.auth(guardUser, h.userRequests))
+	r.Get("/v1/request/{rtoken}", h.auth(guardUser, h.getRequest))
+	r.Post("/v1/request/{rtoken}", h.auth(guardRoot, h.approveRequest))
+	r.Delete("/v1/request/{rtoken}", h.auth(guardUser, h.cancelRequest))
+
+	// §9 Shared records; /v1/get is tokenless (the record id is the secret) and rate-limited
+	r.Post("/v1/sharedrecord/{mode}/{identity}", h.auth(guardUser, h.createShare))
+	r.Delete("/v1/sharedrecord/{record}", h.auth(guardUser, h.deleteShare))
+	r.Get("/v1/get/{record}", h.anonymousLimit(h.getShared))
+
+	// §10 Expiration; the retain/delete links are tokenless and rate-limited
+	r.Post("/v1/exp/start/{mode}/{identity}", h.auth(guardRoot, h.startExpiration))
+	r.Get("/v1/exp/status/{mode}/{identity}", h.auth(guardUser, h.expirationStatus))
+	r.Delete("/v1/exp/cancel/{mode}/{identity}", h.auth(guardUser, h.cancelExpiration))
+	r.Get("/v1/exp/retain/{exptoken}", h.anonymousLimit(h.retainByLink))
+	r.Post("/v1/exp/retain/{exptoken}", h.anonymousLimit(h.retainByLink))
+	r.Get("/v1/exp/delete/{exptoken}", h.anonymousLimit(h.deleteByLink))
+	r.Post("/v1/exp/delete/{exptoken}", h.anonymousLimit(h.deleteByLink))
 
 	// §12 Tokenization
 	r.Post("/v1/token", h.auth(guardTokenCreate, h.createToken))
