@@ -160,6 +160,24 @@ func TestTwoInstancesKeepOneAuditChain(t *testing.T) {
 			if v, err := svcs[0].VerifyAudit(ctx, vault.Root); err != nil || v.Result != vault.AuditIntact || v.Checked != events+1 {
 				t.Fatalf("verify on the other instance: %+v, %v", v, err)
 			}
+
+			// An edit made directly in this database is found like on SQLite.
+			raw, err := sql.Open(map[string]string{sqlstore.Postgres: "pgx", sqlstore.MySQL: "mysql"}[driver], cfg.DSN)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer raw.Close()
+			var atoken string
+			if err := raw.QueryRow("SELECT atoken FROM audit_events WHERE seq = 100").Scan(&atoken); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := raw.Exec("UPDATE audit_events SET msg = 'edited' WHERE seq = 100"); err != nil {
+				t.Fatal(err)
+			}
+			if v, err := svcs[0].VerifyAudit(ctx, vault.Root); err != nil || v.Result != vault.AuditBroken ||
+				v.AToken != atoken || v.Reason != vault.ReasonHash || v.Checked != 99 {
+				t.Fatalf("verify after an edit: %+v, %v; want hash mismatch at %s after 99", v, err, atoken)
+			}
 		})
 	}
 }
