@@ -20,6 +20,11 @@ import (
 
 // authRowSets lists the row functions of every resource.
 var authRowSets = []func(f *authFixture) []authRow{
+	appAuthRows,
+	requestAuthRows,
+	shareAuthRows,
+	expirationAuthRows,
+	exportAuthRows,
 	userAuthRows,
 	sessionAuthRows,
 	tokenAuthRows,
