@@ -14,9 +14,6 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{1
 const uniq = (prefix) => `${prefix}-${crypto.randomBytes(4).toString('hex')}`;
 const err = (message) => ({ status: 'error', message });
 
-// TEMPORARY: the app-record routes (api.md §4) are not served yet. Remove when they land.
-const needsUserapp = { todo: 'needs /v1/userapp' };
-
 let server;
 let store;
 before(async () => {
@@ -154,21 +151,21 @@ describe('store.users', { timeout: 60000 }, () => {
 });
 
 describe('store.collection', { timeout: 60000 }, () => {
-  it('set creates a record and get returns it', needsUserapp, async () => {
+  it('set creates a record and get returns it', async () => {
     const { token } = await newUser();
     const record = { street: '1 Main St', lines: ['a', 'b'], geo: { lat: 1.5 } };
     assert.deepEqual(await store.collection('shipping').set('token', token, record), { status: 'ok', token });
     assert.deepEqual(await store.collection('shipping').get('token', token), { status: 'ok', token, data: record });
   });
 
-  it('set replaces the whole record', needsUserapp, async () => {
+  it('set replaces the whole record', async () => {
     const { token, profile } = await newUser();
     await store.collection('prefs').set('token', token, { a: 1, b: 2 });
     assert.deepEqual(await store.collection('prefs').set('email', profile.email, { c: 3 }), { status: 'ok', token });
     assert.deepEqual((await store.collection('prefs').get('login', profile.login)).data, { c: 3 });
   });
 
-  it('set and get work for every valid name, including data and status, and names are lower-cased', needsUserapp, async () => {
+  it('set and get work for every valid name, including data and status, and names are lower-cased', async () => {
     const { token } = await newUser();
     for (const name of ['data', 'status', 'token', 'a1', 'app_name_2']) {
       assert.deepEqual(await store.collection(name).set('token', token, { name }), { status: 'ok', token }, name);
@@ -178,7 +175,7 @@ describe('store.collection', { timeout: 60000 }, () => {
     assert.deepEqual((await store.collection('mixed').get('token', token)).data, { v: 1 });
   });
 
-  it('records of different apps and users are separate', needsUserapp, async () => {
+  it('records of different apps and users are separate', async () => {
     const a = await newUser();
     const b = await newUser();
     await store.collection('one').set('token', a.token, { who: 'a' });
@@ -189,7 +186,7 @@ describe('store.collection', { timeout: 60000 }, () => {
     assert.deepEqual((await store.collection('two').get('token', a.token)).data, { who: 'a2' });
   });
 
-  it('set refuses a bad app name', needsUserapp, async () => {
+  it('set refuses a bad app name', async () => {
     const { token } = await newUser();
     for (const name of ['x', '1abc', 'bad-name', 'a'.repeat(32)]) {
       assert.deepEqual(await store.collection(name).set('token', token, { a: 1 }), err('bad appname'), name);
@@ -197,18 +194,18 @@ describe('store.collection', { timeout: 60000 }, () => {
     }
   });
 
-  it('set refuses an empty record', needsUserapp, async () => {
+  it('set refuses an empty record', async () => {
     const { token } = await newUser();
     assert.deepEqual(await store.collection('shipping').set('token', token, {}), err('empty body'));
     assert.deepEqual(await store.collection('shipping').set('token', token), err('empty body'));
   });
 
-  it('set and get of an unknown user are not found', needsUserapp, async () => {
+  it('set and get of an unknown user are not found', async () => {
     assert.deepEqual(await store.collection('shipping').set('token', crypto.randomUUID(), { a: 1 }), err('not found'));
     assert.deepEqual(await store.collection('shipping').get('login', uniq('nobody')), err('not found'));
   });
 
-  it('get of a record never set is not found', needsUserapp, async () => {
+  it('get of a record never set is not found', async () => {
     const { token } = await newUser();
     assert.deepEqual(await store.collection('never').get('token', token), err('not found'));
   });
