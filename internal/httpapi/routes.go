@@ -33,6 +33,17 @@ func (h *handler) routes(r chi.Router) {
 	r.Get("/v1/sessions/{mode}/{identity}", h.auth(guardUser, h.userSessions))
 	r.Delete("/v1/sessions/{mode}/{identity}", h.auth(guardUser, h.deleteUserSessions))
 
+	// §6 Portal login (none; rate-limited inside)
+	r.Get("/v1/prelogin/{mode}/{identity}", h.prelogin)
+	r.Get("/v1/prelogin/{mode}/{identity}/{code}/{captcha}", h.prelogin)
+	r.Get("/v1/login/{mode}/{identity}/{code}", h.login)
+
+	// §11 Audit
+	r.Get("/v1/audit/admin", h.auth(guardRoot, h.auditAdmin))
+	r.Get("/v1/audit/list/{token}", h.auth(guardUser, h.auditList))
+	r.Get("/v1/audit/get/{atoken}", h.auth(guardUser, h.auditGet))
+	r.Get("/v1/audit/verify", h.auth(guardRoot, h.auditVerify))
+
 	// §7 Legal bases, agreements, processing activities
 	r.Get("/v1/lbasis", h.auth(guardRoot, h.listLegalBases))
 	r.Post("/v1/lbasis/{brief}", h.auth(guardRoot, h.saveLegalBasis))
@@ -47,12 +58,6 @@ func (h *handler) routes(r chi.Router) {
 	r.Delete("/v1/pactivity/{activity}", h.auth(guardRoot, h.deleteActivity))
 	r.Post("/v1/pactivity/{activity}/{brief}", h.auth(guardRoot, h.linkActivity))
 	r.Delete("/v1/pactivity/{activity}/{brief}", h.auth(guardRoot, h.unlinkActivity))
-
-	// §11 Audit
-	r.Get("/v1/audit/admin", h.auth(guardRoot, h.auditAdmin))
-	r.Get("/v1/audit/list/{token}", h.auth(guardUser, h.auditList))
-	r.Get("/v1/audit/get/{atoken}", h.auth(guardUser, h.auditGet))
-	r.Get("/v1/audit/verify", h.auth(guardRoot, h.auditVerify))
 
 	// §8 Requests
 	r.Get("/v1/requests", h.auth(guardRoot, h.listRequests))
@@ -87,6 +92,9 @@ func (h *handler) routes(r chi.Router) {
 	r.Head("/status", h.status)
 	r.Get("/v1/status", h.status)
 	r.Head("/v1/status", h.status)
+	r.Get("/v1/metrics", h.metricsHandler)
+	r.Get("/v1/sys/configuration", h.auth(guardRoot, h.configuration))
+	r.Get("/v1/sys/backup", h.auth(guardRoot, h.backup))
 	r.Get("/v1/sys/uiconfiguration", h.uiConfiguration)
 	r.Get("/v1/sys/cookiesettings", h.cookieSettings)
 	r.Get("/v1/sys/keys", h.auth(guardRoot, h.keys))
