@@ -43,6 +43,9 @@ type Options struct {
 	// MaxUserRetention caps scheduled erasures
 	// (policy.max_user_retention_period); 0 means one month.
 	MaxUserRetention time.Duration
+	// RequestNotifier is told of every new request (generic.admin_email);
+	// nil tells no one.
+	RequestNotifier RequestNotifier
 	// Demo is demo mode (§1.6): the demo identities get login code 4444,
 	// which is never sent.
 	Demo bool

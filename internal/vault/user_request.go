@@ -24,7 +24,11 @@ func (s *Service) requestProfileChange(ctx context.Context, actor Actor, id Iden
 		res, err = s.openRequest(ctx, tx, user, ActionChangeProfile, "", "", change)
 		return err
 	})
-	return res, err
+	if err != nil {
+		return ChangeResult{}, err
+	}
+	s.requestFiled(res, ActionChangeProfile)
+	return res, nil
 }
 
 // requestForgetMe files a login token's erasure for approval (§3.5).
@@ -37,7 +41,11 @@ func (s *Service) requestForgetMe(ctx context.Context, actor Actor, id Identity,
 		res, err = s.openRequest(ctx, tx, user, ActionForgetMe, "", "", nil)
 		return err
 	})
-	return res, err
+	if err != nil {
+		return ChangeResult{}, err
+	}
+	s.requestFiled(res, ActionForgetMe)
+	return res, nil
 }
 
 // patchProfile applies patch to the live user's profile inside tx as root
@@ -50,7 +58,15 @@ func (s *Service) patchProfile(ctx context.Context, tx Tx, token string, patch a
 	if err != nil {
 		return nil, nil, err
 	}
-	return before, after, tx.UpdateUser(ctx, cur)
+	old, err := tx.UserByToken(ctx, token) // the stored indexes, before the change
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := tx.UpdateUser(ctx, cur); err != nil {
+		return nil, nil, err
+	}
+	// A new email or phone takes over the agreements held against it (§7.2).
+	return before, after, s.linkUserAgreements(ctx, tx, cur, old.Index)
 }
 
 // patchedProfile computes what patchProfile would store without storing

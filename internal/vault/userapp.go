@@ -90,7 +90,11 @@ func (s *Service) changeApp(ctx context.Context, actor Actor, id Identity, app s
 			res, err = s.fileRequest(ctx, tx, rec, req, change)
 			return err
 		})
-		return res, err
+		if err != nil {
+			return ChangeResult{}, err
+		}
+		s.requestFiled(res, ActionChangeAppData)
+		return res, nil
 	}
 	err = s.withAudit(ctx, &ev, func(tx Tx) error {
 		return s.applyApp(ctx, tx, &ev, rec.Token, app, method, body)
