@@ -85,6 +85,10 @@ func (s *server) run(ctx context.Context) error {
 	}
 	defer led.Close()
 	km := vault.NewKeyManager(db, keys, keyManagerOptions(s.cfg, s.logger))
+	if notice := adminNotice(s.cfg, s.logger); notice != nil {
+		defer closeAdminNotice(ctx, notice, s.logger)
+		opts.RequestNotifier = notice
+	}
 	opts.KeyManager, opts.Erasures = km, led
 	svc := vault.NewService(db, keys, opts)
 	// Before serving: a restored backup must not show anyone erased since.
