@@ -255,3 +255,29 @@ func TestAgreementWithdrawRequest(t *testing.T) {
 		t.Fatalf("the approval withdrew the agreement: %+v %v", a, err)
 	}
 }
+
+// TestApprovedEmailChangeLinksAgreements approves a change-profile request
+// that gives the user an email with agreements held against it: they
+// become the user's, as they do when root changes the email (§7.2).
+func TestApprovedEmailChangeLinksAgreements(t *testing.T) {
+	srv := apitest.New(t)
+	ctx := context.Background()
+	john := createUser(t, srv, `{"login":"john"}`)
+	if err := srv.Service.SaveLegalBasis(ctx, vault.Root, "offers", nil); err != nil {
+		t.Fatal(err)
+	}
+	held := vault.Identity{Mode: vault.ModeEmail, Value: "held@x.com"}
+	if _, err := srv.Service.AcceptAgreement(ctx, vault.Root, "offers", held, nil); err != nil {
+		t.Fatal(err)
+	}
+	res, err := srv.Service.UpdateUser(ctx, vault.Actor{Kind: vault.ActorLogin, UserToken: john},
+		vault.Identity{Mode: vault.ModeToken, Value: john}, map[string]any{"email": "Held@x.com"})
+	rt := filed(t, res, err, vault.ResultRequestCreated)
+	if err := srv.Service.ApproveRequest(ctx, vault.Root, rt, nil); err != nil {
+		t.Fatalf("approve: %v", err)
+	}
+	rows, _, err := srv.Service.UserAgreements(ctx, vault.Root, vault.Identity{Mode: vault.ModeToken, Value: john}, nil)
+	if err != nil || len(rows) != 1 || rows[0].Brief != "offers" || rows[0].Token != john {
+		t.Fatalf("the held agreement is the user's now: %+v %v", rows, err)
+	}
+}
