@@ -15,6 +15,10 @@ type configurationResponse struct {
 // configuration serves GET /v1/sys/configuration (R): the effective settings
 // under their §16 names with every secret masked (§14).
 func (h *handler) configuration(w http.ResponseWriter, r *http.Request) {
+	if err := h.svc.ViewConfiguration(r.Context(), actorOf(r)); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	settings := map[string]map[string]any{}
 	if h.opts.Configuration != nil {
 		settings = h.opts.Configuration()

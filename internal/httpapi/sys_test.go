@@ -58,4 +58,8 @@ func TestSystemRoutes(t *testing.T) {
 		{name: "configuration needs root", method: "GET", path: "/v1/sys/configuration", headers: []string{"X-Bunker-Token: nope"},
 			status: 403, want: errBody("access denied")},
 	})
+	r := srv.Do("GET", "/v1/audit/admin", "", root)
+	if r.Status != 200 || !strings.Contains(string(r.Body), `"title":"view configuration"`) {
+		t.Fatalf("the configuration view is not audited: %d %s", r.Status, r.Body)
+	}
 }
