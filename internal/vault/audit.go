@@ -21,6 +21,12 @@ type Event struct {
 	Msg    string // the error message for failures; "250 tokens" for bulk token calls
 	Before []byte // plaintext JSON copy of the document before a change, or nil
 	After  []byte // plaintext JSON copy after a change, or nil
+
+	// key, set by a change's fn that holds the subject live in its
+	// transaction (it just created or locked the user), is the subject's
+	// data key: the event is then sealed without looking the subject up
+	// again, which on SQLite is work for the single writer.
+	key DataKey
 }
 
 // Audit statuses (§1.13).
@@ -61,7 +67,11 @@ func (s *Service) updateWithEvent(ctx context.Context, ev *Event, fn func(tx Tx)
 			return err
 		}
 		changed = true
-		return s.insertEvent(ctx, tx, ev, auditOK, ev.Msg, true)
+		rec, err := s.eventRecord(ctx, tx, ev, auditOK, ev.Msg, true, ev.key)
+		if err != nil {
+			return err
+		}
+		return insertEvent(ctx, tx, rec)
 	})
 	if err != nil && (changed || isAuditWrite(err)) {
 		// The change and its event were rolled back together, or their
@@ -78,12 +88,7 @@ func (s *Service) auditRead(ctx context.Context, ev *Event, err error) error {
 	if err != nil {
 		return s.auditFailure(ctx, ev, err)
 	}
-	if err := s.store.Update(ctx, func(tx Tx) error {
-		return s.insertEvent(ctx, tx, ev, auditOK, ev.Msg, true)
-	}); err != nil {
-		return auditUnavailable(err)
-	}
-	return nil
+	return s.storeEvent(ctx, ev, auditOK, ev.Msg, true)
 }
 
 // auditFailure stores the failure err of ev's use case as an event with
@@ -93,12 +98,27 @@ func (s *Service) auditFailure(ctx context.Context, ev *Event, err error) error 
 	if err == nil || !recordable(ev, err) {
 		return err
 	}
-	if werr := s.store.Update(ctx, func(tx Tx) error {
-		return s.insertEvent(ctx, tx, ev, auditError, ErrorMessage(err), false)
-	}); werr != nil {
-		return auditUnavailable(werr)
+	if werr := s.storeEvent(ctx, ev, auditError, ErrorMessage(err), false); werr != nil {
+		return werr
 	}
 	return err
+}
+
+// storeEvent stores the event of a read or of a failure in a transaction
+// of its own. The subject is looked up and the event sealed before the
+// transaction, without locking the subject's row: an erasure that commits
+// in between leaves the event sealed under a destroyed key, which is as
+// unreadable as none. It keeps this work off SQLite's single writer.
+// Errors: EUNAVAILABLE.
+func (s *Service) storeEvent(ctx context.Context, ev *Event, status, msg string, copies bool) error {
+	rec, err := s.eventRecord(ctx, s.store, ev, status, msg, copies, nil)
+	if err == nil {
+		err = s.store.Update(ctx, func(tx Tx) error { return insertEvent(ctx, tx, rec) })
+	}
+	if err != nil {
+		return auditUnavailable(err)
+	}
+	return nil
 }
 
 // recordable reports whether a failure is an audit event (§1.13): those
@@ -118,9 +138,10 @@ func recordable(ev *Event, err error) bool {
 	return true
 }
 
-// insertEvent builds the stored form of ev and inserts it in tx. copies
-// says whether Before and After belong to this outcome (not to a failure).
-func (s *Service) insertEvent(ctx context.Context, tx Tx, ev *Event, status, msg string, copies bool) error {
+// eventRecord builds the stored form of ev, sealed under key or, when key
+// is nil, under the key of the subject as r shows it. copies says whether
+// Before and After belong to this outcome (not to a failure).
+func (s *Service) eventRecord(ctx context.Context, r Reader, ev *Event, status, msg string, copies bool, key DataKey) (*AuditRecord, error) {
 	rec := &AuditRecord{
 		AToken:   NewUUID(),
 		Identity: actorIdentity(ev.Actor),
@@ -132,9 +153,14 @@ func (s *Service) insertEvent(ctx context.Context, tx Tx, ev *Event, status, msg
 		Title:    ev.Title,
 		When:     s.now(),
 	}
-	if err := s.sealEvent(ctx, tx, ev, rec, copies); err != nil {
-		return &errAuditWrite{err}
+	if err := s.sealEvent(ctx, r, ev, rec, copies, key); err != nil {
+		return nil, &errAuditWrite{err}
 	}
+	return rec, nil
+}
+
+// insertEvent inserts rec in tx, marking a failure as the event's.
+func insertEvent(ctx context.Context, tx Tx, rec *AuditRecord) error {
 	if err := tx.InsertAuditEvent(ctx, rec); err != nil {
 		return &errAuditWrite{err}
 	}
@@ -142,11 +168,12 @@ func (s *Service) insertEvent(ctx context.Context, tx Tx, ev *Event, status, msg
 }
 
 // sealEvent fills Who, Before and After of rec. They are sealed under the
-// data key of the subject as it stands in tx, so an event of a user erased
-// in the same transaction (or before) keeps none of them: nothing personal
-// is ever stored in the clear, and nothing outlives the data key. The token
-// digest of §12 (no mode, no subject) is the only "who" stored as it is.
-func (s *Service) sealEvent(ctx context.Context, tx Tx, ev *Event, rec *AuditRecord, copies bool) error {
+// data key of the subject as r shows it (for a change: inside its
+// transaction), so an event of a user erased in the same transaction (or
+// before) keeps none of them: nothing personal is ever stored in the
+// clear, and nothing outlives the data key. The token digest of §12 (no
+// mode, no subject) is the only "who" stored as it is.
+func (s *Service) sealEvent(ctx context.Context, r Reader, ev *Event, rec *AuditRecord, copies bool, dk DataKey) error {
 	if ev.Record == "" {
 		if ev.Mode == "" && isTokenDigest(ev.Who) {
 			rec.WhoDigest = ev.Who
@@ -156,20 +183,21 @@ func (s *Service) sealEvent(ctx context.Context, tx Tx, ev *Event, rec *AuditRec
 	if ev.Who == "" && (!copies || ev.Before == nil && ev.After == nil) {
 		return nil
 	}
-	u, err := tx.UserByToken(ctx, ev.Record)
-	switch {
-	case ErrorCode(err) == ENOTFOUND:
-		return nil
-	case err != nil:
-		return err
-	case !u.Live():
-		return nil
-	}
-	dk, err := s.userKey(u)
-	if err != nil {
-		// A damaged data key: record the event without the sealed parts
-		// rather than refuse it or store them in the clear.
-		return nil
+	if dk == nil {
+		u, err := r.UserByToken(ctx, ev.Record)
+		switch {
+		case ErrorCode(err) == ENOTFOUND:
+			return nil
+		case err != nil:
+			return err
+		case !u.Live():
+			return nil
+		}
+		if dk, err = s.userKey(u); err != nil {
+			// A damaged data key: record the event without the sealed
+			// parts rather than refuse it or store them in the clear.
+			return nil
+		}
 	}
 	if ev.Who != "" {
 		rec.Who = dk.Seal([]byte(ev.Who), auditAAD("who", rec.AToken))

@@ -90,7 +90,7 @@ func (s *Service) CreateUser(ctx context.Context, actor Actor, profile map[strin
 		Created: now,
 		Updated: now,
 	}
-	if err := s.withAudit(ctx, &ev, creating(&ev, token, plain, func(tx Tx) error {
+	if err := s.withAudit(ctx, &ev, creating(&ev, token, plain, dk, func(tx Tx) error {
 		if err := tx.InsertUser(ctx, rec); err != nil {
 			return err
 		}
@@ -151,7 +151,7 @@ func (s *Service) UpdateUser(ctx context.Context, actor Actor, id Identity, patc
 		if err != nil {
 			return Wrap(EINTERNAL, "internal error", fmt.Errorf("vault: open profile: %w", err))
 		}
-		ev.Before = plain
+		ev.Before, ev.key = plain, dk
 		doc, err := decodeObject(plain)
 		if err != nil {
 			return Wrap(EINTERNAL, "internal error", err)
@@ -239,15 +239,15 @@ func (s *Service) ListUsers(ctx context.Context, actor Actor, page Page) ([]User
 }
 
 // creating wraps the insert of a new user so that its event names the
-// record and carries the new profile only once the insert has succeeded: a
-// failed create names no record.
-func creating(ev *Event, token string, profile []byte, insert func(Tx) error) func(Tx) error {
+// record and carries the new profile (sealed under dk, the new user's key)
+// only once the insert has succeeded: a failed create names no record.
+func creating(ev *Event, token string, profile []byte, dk DataKey, insert func(Tx) error) func(Tx) error {
 	return func(tx Tx) error {
-		ev.Record, ev.After = "", nil
+		ev.Record, ev.After, ev.key = "", nil, nil
 		if err := insert(tx); err != nil {
 			return err
 		}
-		ev.Record, ev.After = token, profile
+		ev.Record, ev.After, ev.key = token, profile, dk
 		return nil
 	}
 }
