@@ -136,6 +136,11 @@ func TestExpirationJob(t *testing.T) {
 	if r := srv.Do("GET", "/v1/userapp/token/"+due+"/shop", "", root); r.Status != 404 {
 		t.Fatalf("the erased user's app record: %d", r.Status)
 	}
+	events, _, err := srv.Service.UserAuditEvents(ctx, vault.Root, due, vault.Page{})
+	if err != nil || len(events) == 0 || events[0].Title != "expire user record" || events[0].Identity != "system" ||
+		events[0].Status != "ok" || events[0].Who != "" {
+		t.Fatalf("the job's audit event: %+v, %v", events, err)
+	}
 	clock.advance(24 * time.Hour)
 	if n, err := srv.Service.EraseDueUsers(ctx); err != nil || n != 1 || live(later) || !live(kept) {
 		t.Fatalf("a day later: erased %d (%v), later %v, kept %v", n, err, live(later), live(kept))
