@@ -17,6 +17,7 @@ import (
 	"piivault/internal/config"
 	"piivault/internal/httpapi"
 	"piivault/internal/ledger"
+	"piivault/internal/metrics"
 	"piivault/internal/phone"
 	"piivault/internal/sqlstore"
 	"piivault/internal/vault"
@@ -79,6 +80,17 @@ func (s *server) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	mets := metrics.New()
+	codes := codeDelivery(s.cfg, s.demo, s.logger, mets.CodeDeliveryFailed)
+	defer func() {
+		// Codes still queued get a few seconds to go out once serving has stopped.
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := codes.Close(cctx); err != nil {
+			s.logger.Warn("login codes still queued at shutdown were not sent")
+		}
+	}()
+	opts.Demo, opts.Login = s.demo, loginOptions(s.cfg, codes)
 	led, err := ledger.Open(ledgerPath(s.cfg, keys), keys.LedgerMAC)
 	if err != nil {
 		return fmt.Errorf("open the erasure ledger: %w", err)
@@ -124,6 +136,8 @@ func (s *server) run(ctx context.Context) error {
 		HSTS:         s.cfg.Server.HSTS,
 		Logger:       s.logger,
 		UI:           uiOptions(s.cfg.UI),
+		Metrics:      mets,
+		RateLimits:   rateLimits(s.cfg),
 	})
 	return s.listenAndServe(ctx, stop, handler)
 }
@@ -207,6 +221,9 @@ func (s *server) sweep(ctx context.Context, svc *vault.Service, interval time.Du
 			}
 			if res.Shares > 0 || res.Users > 0 {
 				s.logger.Info("retention sweep", "shared_records", res.Shares, "users_erased", res.Users)
+			}
+			if res.LoginCodes > 0 || res.LoginTokens > 0 {
+				s.logger.Info("login sweep", "login_codes", res.LoginCodes, "login_tokens", res.LoginTokens)
 			}
 			select {
 			case <-ctx.Done():
