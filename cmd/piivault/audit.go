@@ -89,7 +89,14 @@ func (s *server) auditJobs(ctx context.Context, svc *vault.Service, interval tim
 			case <-ctx.Done():
 				return
 			case <-link.C:
-				if _, err := svc.LinkAudit(ctx); err != nil && ctx.Err() == nil {
+				n, err := svc.LinkAudit(ctx)
+				if ctx.Err() != nil {
+					continue
+				}
+				// Every event is linked exactly once, so linked events count written ones.
+				s.mets.AuditEvents(n)
+				s.mets.JobRun("audit_link", err)
+				if err != nil {
 					s.logger.Error("audit chain: linking events failed", "err", err)
 				}
 			case <-prune.C:
@@ -102,6 +109,9 @@ func (s *server) auditJobs(ctx context.Context, svc *vault.Service, interval tim
 
 func (s *server) pruneAudit(ctx context.Context, svc *vault.Service) {
 	n, err := svc.PruneAudit(ctx, s.cfg.Policy.MaxAuditRetention)
+	if ctx.Err() == nil {
+		s.mets.JobRun("audit_retention", err)
+	}
 	switch {
 	case ctx.Err() != nil:
 	case err != nil:

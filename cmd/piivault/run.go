@@ -42,6 +42,7 @@ type server struct {
 	rootToken string
 	demo      bool
 	logger    *slog.Logger
+	mets      *metrics.Metrics // set by run before any job starts
 }
 
 // errWrongMasterKey is the operator-facing form of envelope.ErrWrongMasterKey.
@@ -81,6 +82,7 @@ func (s *server) run(ctx context.Context) error {
 		return err
 	}
 	mets := metrics.New()
+	s.mets = mets
 	codes := codeDelivery(s.cfg, s.demo, s.logger, mets.CodeDeliveryFailed)
 	defer func() {
 		// Codes still queued get a few seconds to go out once serving has stopped.
@@ -130,14 +132,15 @@ func (s *server) run(ctx context.Context) error {
 		<-auditDone
 	}()
 	handler := httpapi.New(svc, httpapi.Options{
-		MaxBodyBytes: s.cfg.Server.MaxBodyBytes,
-		MaxJSONDepth: s.cfg.Server.MaxJSONDepth,
-		CORSOrigins:  s.cfg.Server.CORSOrigins,
-		HSTS:         s.cfg.Server.HSTS,
-		Logger:       s.logger,
-		UI:           uiOptions(s.cfg.UI),
-		Metrics:      mets,
-		RateLimits:   rateLimits(s.cfg),
+		MaxBodyBytes:  s.cfg.Server.MaxBodyBytes,
+		MaxJSONDepth:  s.cfg.Server.MaxJSONDepth,
+		CORSOrigins:   s.cfg.Server.CORSOrigins,
+		HSTS:          s.cfg.Server.HSTS,
+		Logger:        s.logger,
+		UI:            uiOptions(s.cfg.UI),
+		Metrics:       mets,
+		RateLimits:    rateLimits(s.cfg),
+		Configuration: s.cfg.Settings,
 	})
 	return s.listenAndServe(ctx, stop, handler)
 }
@@ -211,6 +214,12 @@ func (s *server) sweep(ctx context.Context, svc *vault.Service, interval time.Du
 		defer tick.Stop()
 		for {
 			res, err := svc.SweepExpired(ctx)
+			s.mets.JobRun("sweep", err)
+			s.mets.Expired("session", res.Sessions)
+			s.mets.Expired("token", res.Tokens)
+			s.mets.Expired("agreement", res.Agreements)
+			s.mets.Expired("shared_record", res.Shares)
+			s.mets.Expired("user", res.Users)
 			switch {
 			case ctx.Err() != nil:
 				return
