@@ -60,6 +60,7 @@ func (s *Service) StartExpiration(ctx context.Context, actor Actor, id Identity,
 		if err != nil {
 			return err
 		}
+		ev.key = dk // the user is locked: the event needs no second lookup
 		return tx.PutExpiration(ctx, &ExpirationRecord{UserToken: cur.Token, ExpTime: end, Status: ExpWait,
 			TokenKey: s.expTokenKey(token), SealedToken: dk.Seal([]byte(token), expTokenAAD(cur.Token))})
 	})

@@ -168,6 +168,7 @@ func (s *Service) CreateShare(ctx context.Context, actor Actor, id Identity, bod
 		if err != nil {
 			return err
 		}
+		ev.key = dk // the user is locked: the event needs no second lookup
 		rec.SealedRecord = dk.Seal([]byte(record), AAD("shares", "sealed_record", key))
 		rec.Spec = dk.Seal(spec, AAD("shares", "spec", key))
 		return tx.InsertShare(ctx, rec)

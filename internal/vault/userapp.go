@@ -81,7 +81,7 @@ func (s *Service) changeApp(ctx context.Context, actor Actor, id Identity, app s
 		err = s.withAudit(ctx, &ev, func(tx Tx) error {
 			if method == "PUT" {
 				// A request that could never be applied is refused now.
-				if _, _, _, err := s.patchedApp(ctx, tx, rec.Token, app, body); err != nil {
+				if _, _, _, _, err := s.patchedApp(ctx, tx, rec.Token, app, body); err != nil {
 					return err
 				}
 			}
@@ -110,27 +110,29 @@ func (s *Service) changeApp(ctx context.Context, actor Actor, id Identity, app s
 func (s *Service) applyApp(ctx context.Context, tx Tx, ev *Event, token, app, method string, body any) error {
 	var (
 		before, after []byte
+		dk            DataKey
 		err           error
 	)
 	if method == "PUT" {
-		before, after, err = s.patchApp(ctx, tx, token, app, body)
+		before, after, dk, err = s.patchApp(ctx, tx, token, app, body)
 	} else {
-		before, after, err = s.replaceApp(ctx, tx, token, app, body)
+		before, after, dk, err = s.replaceApp(ctx, tx, token, app, body)
 	}
-	ev.Before, ev.After = before, after
+	// The user is locked: the event is sealed with its key, no second lookup.
+	ev.Before, ev.After, ev.key = before, after, dk
 	return err
 }
 
 // replaceApp writes body as the whole record and returns the old and new
-// plaintext (old nil when there was none).
-func (s *Service) replaceApp(ctx context.Context, tx Tx, token, app string, body any) (before, after []byte, err error) {
+// plaintext (old nil when there was none) and the user's data key.
+func (s *Service) replaceApp(ctx context.Context, tx Tx, token, app string, body any) (before, after []byte, dk DataKey, err error) {
 	user, err := s.lockUser(ctx, tx, token)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	dk, err := s.userKey(user)
+	dk, err = s.userKey(user)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	now := s.now()
 	rec := &AppRecord{UserToken: token, App: app, Created: now, Updated: now}
@@ -138,60 +140,61 @@ func (s *Service) replaceApp(ctx context.Context, tx Tx, token, app string, body
 	switch {
 	case err == nil:
 		if before, err = s.openApp(dk, old); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		rec.Created = old.Created
 	case ErrorCode(err) != ENOTFOUND:
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if after, err = EncodeDocument(body); err != nil {
-		return nil, nil, Wrap(EINVALID, "failed to decode request body", err)
+		return nil, nil, nil, Wrap(EINVALID, "failed to decode request body", err)
 	}
 	rec.Data = dk.Seal(after, appDataAAD(token, app))
-	return before, after, tx.PutAppRecord(ctx, rec)
+	return before, after, dk, tx.PutAppRecord(ctx, rec)
 }
 
 // patchApp applies patch to the stored record and returns the old and new
-// plaintext. Errors: ENOTFOUND (no user or record); EINVALID "failed to
-// apply patch".
-func (s *Service) patchApp(ctx context.Context, tx Tx, token, app string, patch any) (before, after []byte, err error) {
-	rec, before, after, err := s.patchedApp(ctx, tx, token, app, patch)
+// plaintext and the user's data key. Errors: ENOTFOUND (no user or
+// record); EINVALID "failed to apply patch".
+func (s *Service) patchApp(ctx context.Context, tx Tx, token, app string, patch any) (before, after []byte, dk DataKey, err error) {
+	rec, before, after, dk, err := s.patchedApp(ctx, tx, token, app, patch)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return before, after, tx.PutAppRecord(ctx, rec)
+	return before, after, dk, tx.PutAppRecord(ctx, rec)
 }
 
 // patchedApp computes what patchApp would store, without storing it: the
-// record with its new sealed data, and the old and new plaintext.
-func (s *Service) patchedApp(ctx context.Context, tx Tx, token, app string, patch any) (rec *AppRecord, before, after []byte, err error) {
+// record with its new sealed data, the old and new plaintext, and the
+// user's data key.
+func (s *Service) patchedApp(ctx context.Context, tx Tx, token, app string, patch any) (rec *AppRecord, before, after []byte, dk DataKey, err error) {
 	user, err := s.lockUser(ctx, tx, token)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
-	dk, err := s.userKey(user)
+	dk, err = s.userKey(user)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	if rec, err = tx.AppRecord(ctx, token, app); err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	if before, err = s.openApp(dk, rec); err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	doc, err := decodeObject(before)
 	if err != nil {
-		return nil, nil, nil, Wrap(EINTERNAL, "internal error", err)
+		return nil, nil, nil, nil, Wrap(EINTERNAL, "internal error", err)
 	}
 	if doc, err = ApplyPatch(doc, patch); err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	if after, err = EncodeDocument(doc); err != nil {
-		return nil, nil, nil, errPatch
+		return nil, nil, nil, nil, errPatch
 	}
 	rec.Data = dk.Seal(after, appDataAAD(token, app))
 	rec.Updated = s.now()
-	return rec, before, after, nil
+	return rec, before, after, dk, nil
 }
 
 // GetAppRecord returns an app record of the user id names.
@@ -267,6 +270,7 @@ func (s *Service) DeleteAppRecord(ctx context.Context, actor Actor, id Identity,
 		if ev.Before, err = s.openApp(dk, rec); err != nil {
 			return err
 		}
+		ev.key = dk // the user is locked: the event needs no second lookup
 		return tx.DeleteAppRecord(ctx, user.Token, app)
 	})
 	if err != nil {
