@@ -136,6 +136,9 @@ func (s *Service) withdraw(ctx context.Context, actor Actor, name string, id Ide
 		}
 		return s.writeAgreement(ctx, tx, a, b, subj, user, id, in, AgreementNo)
 	})
+	if err == nil {
+		s.requestFiled(res, ActionAgreementWithdraw)
+	}
 	return res, err
 }
 
