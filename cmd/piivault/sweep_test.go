@@ -79,8 +79,8 @@ func TestSweepRunsAtStartAndStopsWithItsContext(t *testing.T) {
 	case r := <-records:
 		got := map[string]any{}
 		r.Attrs(func(a slog.Attr) bool { got[a.Key] = a.Value.Any(); return true })
-		if r.Message != "expiry sweep" || got["sessions"] != int64(1) || got["tokens"] != int64(0) || len(got) != 2 {
-			t.Fatalf("log record %q %v, want expiry sweep with sessions=1 tokens=0 only", r.Message, got)
+		if r.Message != "expiry sweep" || got["sessions"] != int64(1) || got["tokens"] != int64(0) || got["agreements"] != int64(0) || len(got) != 3 {
+			t.Fatalf("log record %q %v, want expiry sweep with sessions=1, tokens=0, agreements=0 only", r.Message, got)
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("the sweep did not run at start")

@@ -62,4 +62,3 @@ func (s *Server) run(name string, args ...string) []byte {
 
 // Driver returns the database driver the server runs on.
 func (s *Server) Driver() string { return s.cfg.Driver }
-

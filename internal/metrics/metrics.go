@@ -16,7 +16,9 @@ import (
 )
 
 // Metrics is one process's set of collectors on a registry of its own, so
-// tests can create as many as they like. It is safe for concurrent use.
+// tests can create as many as they like. It is safe for concurrent use. A nil
+// *Metrics records nothing, so code paths run by tools and tests without a
+// metrics endpoint need no stand-in.
 type Metrics struct {
 	registry *prometheus.Registry
 
@@ -92,6 +94,9 @@ func (m *Metrics) Handler() http.Handler {
 // ObserveRequest counts one answered request. route is the matched pattern
 // ("-" when nothing matched), never the raw path.
 func (m *Metrics) ObserveRequest(route, method string, code int, d time.Duration) {
+	if m == nil {
+		return
+	}
 	m.requests.WithLabelValues(route, method, strconv.Itoa(code)).Inc()
 	m.duration.WithLabelValues(route, method).Observe(d.Seconds())
 	switch code {
@@ -105,22 +110,50 @@ func (m *Metrics) ObserveRequest(route, method string, code int, d time.Duration
 }
 
 // RateLimited counts a 429 of the named limit (the ratelimit.* key name).
-func (m *Metrics) RateLimited(limit string) { m.rateLimited.WithLabelValues(limit).Inc() }
+func (m *Metrics) RateLimited(limit string) {
+	if m == nil {
+		return
+	}
+	m.rateLimited.WithLabelValues(limit).Inc()
+}
 
 // AuditEvents counts n stored audit events.
-func (m *Metrics) AuditEvents(n int) { m.auditEvents.Add(float64(n)) }
+func (m *Metrics) AuditEvents(n int) {
+	if m == nil {
+		return
+	}
+	m.auditEvents.Add(float64(n))
+}
 
 // NotificationFailed counts a failed outgoing notification.
-func (m *Metrics) NotificationFailed() { m.notifyFailed.Inc() }
+func (m *Metrics) NotificationFailed() {
+	if m == nil {
+		return
+	}
+	m.notifyFailed.Inc()
+}
 
 // CodeDeliveryFailed counts a login code that could not be sent.
-func (m *Metrics) CodeDeliveryFailed() { m.deliveryFails.Inc() }
+func (m *Metrics) CodeDeliveryFailed() {
+	if m == nil {
+		return
+	}
+	m.deliveryFails.Inc()
+}
 
 // LoginFailed counts a refused portal login.
-func (m *Metrics) LoginFailed() { m.loginsFailed.Inc() }
+func (m *Metrics) LoginFailed() {
+	if m == nil {
+		return
+	}
+	m.loginsFailed.Inc()
+}
 
 // JobRun counts one run of a background job; err nil is success.
 func (m *Metrics) JobRun(job string, err error) {
+	if m == nil {
+		return
+	}
 	outcome := "ok"
 	if err != nil {
 		outcome = "error"
@@ -130,10 +163,18 @@ func (m *Metrics) JobRun(job string, err error) {
 
 // Expired counts n records of kind removed by expiry.
 func (m *Metrics) Expired(kind string, n int) {
+	if m == nil {
+		return
+	}
 	if n > 0 {
 		m.expired.WithLabelValues(kind).Add(float64(n))
 	}
 }
 
 // SetSessionsLive records the number of live sessions.
-func (m *Metrics) SetSessionsLive(n int) { m.sessionsLive.Set(float64(n)) }
+func (m *Metrics) SetSessionsLive(n int) {
+	if m == nil {
+		return
+	}
+	m.sessionsLive.Set(float64(n))
+}

@@ -59,3 +59,16 @@ func TestMetricsExposeTheContractNames(t *testing.T) {
 		}
 	}
 }
+
+func TestNilMetricsRecordNothing(t *testing.T) {
+	var m *Metrics
+	m.ObserveRequest("/", "GET", 200, time.Millisecond)
+	m.RateLimited("x")
+	m.AuditEvents(1)
+	m.NotificationFailed()
+	m.CodeDeliveryFailed()
+	m.LoginFailed()
+	m.JobRun("sweep", nil)
+	m.Expired("session", 1)
+	m.SetSessionsLive(1)
+}
