@@ -141,6 +141,9 @@ func (s *server) run(ctx context.Context) error {
 		Metrics:       mets,
 		RateLimits:    rateLimits(s.cfg),
 		Configuration: s.cfg.Settings,
+		// A use case makes a few storage calls, each bounded by the query
+		// timeout; twice that bounds the request as a whole (api.md §1.4 503).
+		RequestTimeout: 2 * s.cfg.Storage.QueryTimeout,
 	})
 	return s.listenAndServe(ctx, stop, handler)
 }

@@ -7,6 +7,7 @@ package httpapi
 import (
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -35,6 +36,10 @@ type Options struct {
 	// Metrics receives request counts and latencies and serves /v1/metrics;
 	// default a fresh set.
 	Metrics *metrics.Metrics
+	// RequestTimeout bounds the whole of one request's work: however many
+	// storage calls a use case makes, its context ends then and the answer is
+	// 503, so no request hangs on a stalled database. 0 means no bound.
+	RequestTimeout time.Duration
 	// Configuration returns the effective settings for /v1/sys/configuration,
 	// secrets already masked; nil answers an empty configuration.
 	Configuration func() map[string]map[string]any

@@ -60,7 +60,13 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	ex := &exchange{ResponseWriter: w, id: requestID(r.Header["X-Request-Id"])}
 	h.setHeaders(ex.Header(), r, ex)
-	r = r.WithContext(context.WithValue(r.Context(), exchangeKey{}, ex))
+	ctx := context.WithValue(r.Context(), exchangeKey{}, ex)
+	if h.opts.RequestTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, h.opts.RequestTimeout)
+		defer cancel()
+	}
+	r = r.WithContext(ctx)
 	defer h.finish(ex, r, start)
 	h.mux.ServeHTTP(ex, r)
 }

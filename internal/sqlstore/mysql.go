@@ -46,6 +46,15 @@ func openMySQL(cfg Config) (*DB, error) {
 	// A row lock wait fails after BusyTimeout (whole seconds, at least 1)
 	// instead of holding a request for InnoDB's default 50s.
 	mc.Params["innodb_lock_wait_timeout"] = strconv.FormatInt(max(1, int64(cfg.BusyTimeout.Seconds())), 10)
+	// The driver's statements watch their context, but ROLLBACK and COMMIT
+	// do not: bound every network read and write so that a stalled server
+	// cannot hold a request past the query timeout.
+	if mc.ReadTimeout == 0 {
+		mc.ReadTimeout = cfg.QueryTimeout
+	}
+	if mc.WriteTimeout == 0 {
+		mc.WriteTimeout = cfg.QueryTimeout
+	}
 	if mc.Timeout == 0 || mc.Timeout > cfg.QueryTimeout {
 		mc.Timeout = cfg.QueryTimeout
 	}

@@ -66,7 +66,9 @@ func postgresUnavailable(err error) bool {
 			strings.HasPrefix(pe.Code, "57P") || pe.Code == "57014" || pe.Code == "55P03"
 	}
 	var ce *pgconn.ConnectError
-	return errors.As(err, &ce) || pgconn.Timeout(err)
+	// A connection the server dropped (ErrConnClosed, or an error pgconn
+	// knows was raised before anything was sent) is an outage, not a bug.
+	return errors.As(err, &ce) || pgconn.Timeout(err) || pgconn.SafeToRetry(err) || errors.Is(err, pgconn.ErrConnClosed)
 }
 
 // postgresRetryable: serialization_failure and deadlock_detected abort the

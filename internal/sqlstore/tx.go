@@ -20,11 +20,12 @@ type runner interface {
 // runs on the pool and bounds each call by timeout; inside one it runs on
 // the transaction, whose Update call is bounded already.
 type reader struct {
-	d       *dialect
-	run     runner
-	timeout time.Duration // 0 inside a transaction
-	lock    bool          // inside a PostgreSQL/MySQL transaction: reads lock their rows
-	detach  bool          // inside the SQLite writer: see bound
+	d        *dialect
+	run      runner
+	timeout  time.Duration // 0 inside a transaction
+	lock     bool          // inside a PostgreSQL/MySQL transaction: reads lock their rows
+	detach   bool          // inside the SQLite writer: see bound
+	deadline time.Time     // inside a PostgreSQL/MySQL transaction: Update's deadline
 }
 
 // bound returns the context a call runs its statements with.
@@ -39,6 +40,10 @@ func (r *reader) bound(ctx context.Context) (context.Context, context.CancelFunc
 		return context.WithoutCancel(ctx), func() {}
 	case r.timeout > 0:
 		return context.WithTimeout(ctx, r.timeout)
+	case !r.deadline.IsZero():
+		// fn's statements get the caller's context, which may have no
+		// deadline; Update's bound must hold for them too.
+		return context.WithDeadline(ctx, r.deadline)
 	}
 	return ctx, func() {}
 }
@@ -115,7 +120,9 @@ func (db *DB) runTx(ctx context.Context, fn func(*txn) error) error {
 			tx.Rollback()
 		}
 	}()
-	if err := fn(newTxn(db.d, tx, false)); err != nil {
+	t := newTxn(db.d, tx, false)
+	t.deadline, _ = ctx.Deadline()
+	if err := fn(t); err != nil {
 		return err
 	}
 	done = true
