@@ -120,7 +120,16 @@ func TestExpirationJob(t *testing.T) {
 	if res, err := srv.Service.SweepExpired(ctx); err != nil || res.Users != 0 {
 		t.Fatalf("nothing is due a second early: %+v %v", res, err)
 	}
+	if r := srv.Do("GET", "/v1/user/login/due", "", root); r.Status != 200 {
+		t.Fatalf("a second early the user is still served: %d", r.Status)
+	}
 	clock.advance(time.Second)
+	// Due but not yet swept: never served (§1.14), in any mode or route.
+	for _, path := range []string{"/v1/user/login/due", "/v1/user/token/" + due, "/v1/userapp/login/due/shop", "/v1/user/login/due/export"} {
+		if r := srv.Do("GET", path, "", root); r.Status != 404 {
+			t.Fatalf("GET %s of a due user before the sweep: %d %s", path, r.Status, r.Body)
+		}
+	}
 	if res, err := srv.Service.SweepExpired(ctx); err != nil || res.Users != 1 {
 		t.Fatalf("the due user is erased: %+v %v", res, err)
 	}

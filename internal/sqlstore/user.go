@@ -11,13 +11,18 @@ import (
 
 const (
 	userColumns = "token, datakey, profile, login_idx, email_idx, phone_idx, custom_idx, created, updated, erased"
+	// userSelect adds the time of a pending scheduled erasure (§10), read
+	// with the user in one statement, so that a user past it is never served
+	// even before the background job has erased them (§1.14).
+	userSelect = "SELECT " + userColumns + ", (SELECT e.exptime FROM expirations e" +
+		" WHERE e.user_token = users.token AND e.expstatus = 'wait') FROM users"
 
-	sqlUserByToken  = "SELECT " + userColumns + " FROM users WHERE token = ?"
-	sqlUserByLogin  = "SELECT " + userColumns + " FROM users WHERE login_idx = ? AND erased = 0"
-	sqlUserByEmail  = "SELECT " + userColumns + " FROM users WHERE email_idx = ? AND erased = 0"
-	sqlUserByPhone  = "SELECT " + userColumns + " FROM users WHERE phone_idx = ? AND erased = 0"
-	sqlUserByCustom = "SELECT " + userColumns + " FROM users WHERE custom_idx = ? AND erased = 0"
-	sqlListUsers    = "SELECT " + userColumns + " FROM users WHERE erased = 0 ORDER BY id LIMIT ? OFFSET ?"
+	sqlUserByToken  = userSelect + " WHERE token = ?"
+	sqlUserByLogin  = userSelect + " WHERE login_idx = ? AND erased = 0"
+	sqlUserByEmail  = userSelect + " WHERE email_idx = ? AND erased = 0"
+	sqlUserByPhone  = userSelect + " WHERE phone_idx = ? AND erased = 0"
+	sqlUserByCustom = userSelect + " WHERE custom_idx = ? AND erased = 0"
+	sqlListUsers    = userSelect + " WHERE erased = 0 ORDER BY id LIMIT ? OFFSET ?"
 	sqlCountUsers   = "SELECT COUNT(*) FROM users WHERE erased = 0"
 
 	// Erased users have NULL indexes, so every match is a live user.
@@ -226,18 +231,20 @@ func duplicateIndex(f vault.Mode) error {
 	return vault.Errorf(vault.ECONFLICT, "duplicate index: %s", f)
 }
 
-// scanUser scans one row of userColumns. No row is ErrNotFound.
+// scanUser scans one row of userSelect. No row is ErrNotFound.
 func scanUser(row interface{ Scan(...any) error }) (*vault.UserRecord, error) {
 	var (
-		u  vault.UserRecord
-		ix [4]sql.NullString
+		u   vault.UserRecord
+		ix  [4]sql.NullString
+		due sql.NullInt64
 	)
-	err := row.Scan(&u.Token, &u.DataKey, &u.Profile, &ix[0], &ix[1], &ix[2], &ix[3], &u.Created, &u.Updated, &u.Erased)
+	err := row.Scan(&u.Token, &u.DataKey, &u.Profile, &ix[0], &ix[1], &ix[2], &ix[3], &u.Created, &u.Updated, &u.Erased, &due)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, vault.ErrNotFound
 	} else if err != nil {
 		return nil, err
 	}
 	u.Index = vault.Index{Login: ix[0].String, Email: ix[1].String, Phone: ix[2].String, Custom: ix[3].String}
+	u.ErasureDue = due.Int64
 	return &u, nil
 }

@@ -286,10 +286,17 @@ func (s *Service) lookup(ctx context.Context, r Reader, id Identity) (*UserRecor
 	if err != nil {
 		return nil, err
 	}
-	if !rec.Live() {
+	if !rec.Live() || s.erasureDue(rec) {
 		return nil, ErrNotFound
 	}
 	return rec, nil
+}
+
+// erasureDue reports whether the user's scheduled erasure has come: such a
+// user is served as erased even before the background job erases them
+// (§1.14: nothing expired is ever served).
+func (s *Service) erasureDue(rec *UserRecord) bool {
+	return rec.ErasureDue != 0 && rec.ErasureDue <= s.now()
 }
 
 // indexes computes the blind indexes of a profile's index fields (§3.1).

@@ -11,6 +11,9 @@ type UserRecord struct {
 	Created int64  // Unix seconds
 	Updated int64  // Unix seconds
 	Erased  int64  // Unix seconds of erasure; 0 while live
+	// ErasureDue is the time of a pending scheduled erasure (§10, status
+	// wait), 0 when none. Read-only: the expiration store owns it.
+	ErasureDue int64
 }
 
 // Live reports whether the user exists and has not been erased.
