@@ -223,6 +223,9 @@ func (s *server) sweep(ctx context.Context, svc *vault.Service, interval time.Du
 			s.mets.Expired("agreement", res.Agreements)
 			s.mets.Expired("shared_record", res.Shares)
 			s.mets.Expired("user", res.Users)
+			if n, err := svc.LiveSessions(ctx); err == nil {
+				s.mets.SetSessionsLive(n)
+			}
 			switch {
 			case ctx.Err() != nil:
 				return

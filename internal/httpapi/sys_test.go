@@ -1,8 +1,10 @@
 package httpapi_test
 
 import (
+	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"piivault/internal/apitest"
 	"piivault/internal/httpapi"
@@ -61,5 +63,24 @@ func TestSystemRoutes(t *testing.T) {
 	r := srv.Do("GET", "/v1/audit/admin", "", root)
 	if r.Status != 200 || !strings.Contains(string(r.Body), `"title":"view configuration"`) {
 		t.Fatalf("the configuration view is not audited: %d %s", r.Status, r.Body)
+	}
+}
+
+func TestLiveSessionsCountsOnlyUnexpired(t *testing.T) {
+	clock := newManualClock()
+	srv := apitest.New(t, withClock(clock))
+	root := srv.RootHeader()
+	for id, body := range map[string]string{"live-session-00000001": `{"a":1}`, "short-session-0000001": `{"expiration":"10s"}`} {
+		if r := srv.Do("POST", "/v1/session/"+id, body, root, jsonCT); r.Status != 200 {
+			t.Fatalf("put %s: %d %s", id, r.Status, r.Body)
+		}
+	}
+	ctx := context.Background()
+	if n, err := srv.Service.LiveSessions(ctx); err != nil || n != 2 {
+		t.Fatalf("live sessions: %d, %v; want 2", n, err)
+	}
+	clock.advance(11 * time.Second)
+	if n, err := srv.Service.LiveSessions(ctx); err != nil || n != 1 {
+		t.Fatalf("after one expired: %d, %v; want 1", n, err)
 	}
 }

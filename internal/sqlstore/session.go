@@ -192,3 +192,16 @@ func scanSession(row interface{ Scan(...any) error }) (*vault.SessionRecord, err
 	s.UserToken = user.String
 	return &s, nil
 }
+
+const sqlCountLiveSessions = "SELECT COUNT(*) FROM sessions WHERE exptime > ?"
+
+// CountLiveSessions returns how many sessions are live at now (exptime >
+// now), bound or not, for the piivault_sessions_live gauge.
+// Errors: EUNAVAILABLE.
+func (r *reader) CountLiveSessions(ctx context.Context, now int64) (int, error) {
+	ctx, cancel := r.bound(ctx)
+	defer cancel()
+	var n int
+	err := r.run.QueryRowContext(ctx, r.sql(sqlCountLiveSessions, false), now).Scan(&n)
+	return n, r.d.wrap("count sessions", err)
+}

@@ -257,3 +257,9 @@ func (s *Service) DeleteUserSessions(ctx context.Context, actor Actor, id Identi
 	})
 	return n, err
 }
+
+// LiveSessions returns how many sessions are stored and not expired, for
+// monitoring. It reads no session content.
+func (s *Service) LiveSessions(ctx context.Context) (int, error) {
+	return s.store.CountLiveSessions(ctx, s.now())
+}

@@ -24,6 +24,8 @@ type SessionReader interface {
 	// SessionsByUser returns the user's sessions live at now, oldest write
 	// first (When, then Seq), and the count of all of them.
 	SessionsByUser(ctx context.Context, userToken string, now int64, offset, limit int) ([]*SessionRecord, int, error)
+	// CountLiveSessions returns how many sessions are live at now.
+	CountLiveSessions(ctx context.Context, now int64) (int, error)
 }
 
 // SessionWriter changes sessions inside a transaction.
