@@ -4,6 +4,9 @@ import (
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
+
+	"piivault/internal/portal"
+	"piivault/web"
 )
 
 // routes registers the routes of api.md §2 with the guard of their auth
@@ -99,6 +102,16 @@ func (h *handler) routes(r chi.Router) {
 	r.Get("/v1/sys/cookiesettings", h.cookieSettings)
 	r.Get("/v1/sys/keys", h.auth(guardRoot, h.keys))
 	r.Post("/v1/sys/rotate-key", h.auth(guardRoot, h.rotateKey))
+
+	// §14 The privacy portal and admin console; the embedded shell always
+	// holds index.html, so New cannot fail here.
+	if p, err := portal.New(web.FS, portal.Options{LogoLink: h.opts.UI.LogoLink,
+		CustomCSSLink: h.opts.UI.CustomCSSLink,
+		NotFound:      http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.fail(w, r, errEndpointMissing) })}); err == nil {
+		r.Get("/", p.ServeIndex)
+		r.Get("/site/*", p.ServeAsset)
+		r.Get("/robots.txt", p.ServeRobots)
+	}
 }
 
 // methodNotAllowed answers a known path whose method has no route: OPTIONS
