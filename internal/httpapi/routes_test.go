@@ -30,7 +30,7 @@ func TestRouting(t *testing.T) {
 	}
 	run(t, srv, []scenario{
 		missing("an unknown path", "GET", "/nope"),
-		missing("the root path while there is no portal", "GET", "/"),
+		missing("an unknown portal asset", "GET", "/site/nope.js"),
 		missing("an unknown path under /v1", "GET", "/v1/nope/x"),
 		missing("paths are case-sensitive", "POST", "/V1/USER"),
 		missing("a missing identity segment", "GET", "/v1/user/email"),
