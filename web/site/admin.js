@@ -207,7 +207,7 @@ export async function users() {
     const appParts = [];
     for (const n of apps.apps || []) appParts.push(h('h3', {}, n), json((await as('GET', `/v1/userapp/${tp}/${seg(n)}`)).data));
     out.replaceChildren(h('h2', {}, 'User ', h('code', {}, u.token)), json(u.data),
-      h('h2', {}, 'App records'), appParts.length ? appParts : h('p', {}, 'None.'),
+      h('h2', {}, 'App records'), ...(appParts.length ? appParts : [h('p', {}, 'None.')]),
       table('Sessions', ['Session', 'Last active'], (sess.rows || []).map((s) => [s.session, time(s.when)])),
       table('Consents', ['Brief', 'Status', 'Changed'], (ags.rows || []).map((a) => [a.brief, a.status, time(a.when)])),
       button('Download export', async () => {

@@ -49,7 +49,7 @@ export function field(label, opts = {}) {
 /** main empties the main region and fills it with kids, moving focus there for keyboard users. */
 export function show(title, ...kids) {
   const m = document.getElementById('main');
-  m.replaceChildren(h('h1', {}, title), ...kids);
+  m.replaceChildren(h('h1', {}, title), ...kids.flat(Infinity).filter((k) => k !== null && k !== undefined && k !== false && k !== ''));
   document.title = `${title} – ${document.getElementById('company').textContent}`;
 }
 
