@@ -2,7 +2,7 @@
 // The hash only ever names a view, never an identity, so no personal data
 // reaches the address bar or the history.
 import { call, subject, admin } from './api.js';
-import { h, notify, show, errorBox } from './ui.js';
+import { h, notify, show, errorBox, dropStaleNotice } from './ui.js';
 import * as portal from './portal.js';
 import * as console_ from './admin.js';
 
@@ -51,6 +51,7 @@ async function route() {
   } else {
     view = portal.login;
   }
+  dropStaleNotice();
   nav(r);
   try {
     await view();

@@ -53,10 +53,21 @@ export function show(title, ...kids) {
   document.title = `${title} – ${document.getElementById('company').textContent}`;
 }
 
+let noticeAt = 0;
+
 /** notify shows a message for everyone (kind: ok | error). */
 export function notify(msg, kind = 'ok') {
+  noticeAt = Date.now();
   const n = document.getElementById('notice');
   n.replaceChildren(msg ? h('p', { class: `msg ${kind}`, role: kind === 'error' ? 'alert' : null }, msg) : '');
+}
+
+/**
+ * dropStaleNotice clears a message left from an earlier view, but keeps one
+ * set just before this navigation (such as "you are signed out").
+ */
+export function dropStaleNotice() {
+  if (Date.now() - noticeAt > 1000) document.getElementById('notice').replaceChildren();
 }
 
 /** errorBox renders an error inline. */
