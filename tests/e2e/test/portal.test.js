@@ -80,6 +80,8 @@ test('a profile edit becomes a request, the officer approves it, the subject see
   await notice(portal, 'sent to the privacy officer');
 
   await consoleTab.goto(`${server.url}/#/admin`);
+  await consoleTab.getByRole('heading', { name: 'Admin console' }).waitFor();
+  await check(consoleTab, 'console-00-sign-in');
   await consoleTab.getByLabel('Root token').fill(server.token);
   await consoleTab.getByRole('button', { name: 'Sign in' }).click();
   await consoleTab.getByRole('heading', { name: 'Requests' }).waitFor();
