@@ -73,6 +73,8 @@ export function setSubject(xtoken, token) {
   sessionStorage.setItem(KEY_SUBJECT, JSON.stringify({ xtoken, token, expires: Date.now() + LOGIN_TTL_MS }));
 }
 export const clearSubject = () => sessionStorage.removeItem(KEY_SUBJECT);
+/** expired reports (once) that a stored sign-in has run out; a signed-out tab is not expired. */
+export const expired = () => sessionStorage.getItem(KEY_SUBJECT) !== null && subject() === null;
 
 /** admin returns the root token the console signed in with, or null. */
 export const admin = () => sessionStorage.getItem(KEY_ADMIN);

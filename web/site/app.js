@@ -1,7 +1,7 @@
 // Entry point: branding from /v1/sys/uiconfiguration, then hash routing.
 // The hash only ever names a view, never an identity, so no personal data
 // reaches the address bar or the history.
-import { call, subject, admin } from './api.js';
+import { call, subject, admin, expired } from './api.js';
 import { h, notify, show, errorBox, dropStaleNotice } from './ui.js';
 import * as portal from './portal.js';
 import * as console_ from './admin.js';
@@ -90,3 +90,9 @@ window.addEventListener('unhandledrejection', (e) => notify(e.reason?.message ||
 document.addEventListener('piivault:route', route);
 brand();
 route();
+
+// The login token dies 10 minutes after issue (api.md §1.6); leave the
+// subject's views then rather than failing on the next click.
+setInterval(() => {
+  if (expired()) portal.signOut('Your sign-in has expired. Please sign in again.');
+}, 15000);

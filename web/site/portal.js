@@ -118,9 +118,16 @@ export async function apps() {
 
 /** consents: each agreement with its legal basis text; give or withdraw. */
 export async function consents() {
-  const [ag, ex] = await Promise.all([as('GET', `/v1/agreements/${me()}`), as('GET', `/v1/user/${me()}/export`)]);
+  const [ag, ex, cookies] = await Promise.all([as('GET', `/v1/agreements/${me()}`), as('GET', `/v1/user/${me()}/export`),
+    call('GET', '/v1/sys/cookiesettings').catch(() => ({ rows: [] }))]);
   const bases = Object.fromEntries((ex.legalbases || []).map((b) => [b.brief, b]));
-  const items = (ag.rows || []).map((a) => {
+  // Public cookie-popup bases the subject has not answered yet can be given here too.
+  const rows = [...(ag.rows || [])];
+  for (const b of cookies.rows || []) {
+    if (!bases[b.brief]) bases[b.brief] = b;
+    if (!rows.some((a) => a.brief === b.brief)) rows.push({ brief: b.brief, status: 'not given', when: 0 });
+  }
+  const items = rows.map((a) => {
     const b = bases[a.brief] || {};
     const yes = a.status === 'yes';
     const act = yes
@@ -140,7 +147,7 @@ export async function consents() {
       h('h2', {}, b.shortdesc || a.brief),
       b.fulldesc ? h('p', {}, b.fulldesc) : '',
       b.requiredflag && b.requiredmsg ? h('p', { class: 'muted' }, b.requiredmsg) : '',
-      h('p', {}, 'Status: ', h('strong', { class: `status-${a.status}` }, a.status), ` · since ${time(a.when)}`),
+      h('p', {}, 'Status: ', h('strong', { class: `status-${a.status}` }, a.status), a.when ? ` · since ${time(a.when)}` : ''),
       act);
   });
   show('Consents', items.length ? h('ul', { class: 'cards' }, items) : h('p', {}, 'You have given no consent.'));

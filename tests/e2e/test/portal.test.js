@@ -112,6 +112,18 @@ test('the subject withdraws and gives a consent again', async () => {
   await portal.getByRole('button', { name: 'Give consent: Send SMS on login' }).click();
   await notice(portal, 'Consent given.');
   await portal.getByText('yes', { exact: true }).waitFor();
+  // A cookie-popup basis nobody answered yet can be given from the portal too.
+  const lb = await api(server, 'POST', '/v1/lbasis/e2e-analytics',
+    { body: { module: 'cookie-popup', shortdesc: 'Analytics cookies', fulldesc: 'Count visits anonymously', usercontrol: true } });
+  assert.equal(lb.status, 200);
+  await go(portal, '#/profile');
+  await portal.getByRole('heading', { name: 'Your profile' }).waitFor();
+  await go(portal, '#/consents');
+  await portal.getByText('Count visits anonymously').waitFor();
+  await portal.getByRole('button', { name: 'Give consent: Analytics cookies' }).click();
+  await notice(portal, 'Consent given.');
+  const ag = await api(server, 'GET', `/v1/agreement/e2e-analytics/token/${userToken}`);
+  assert.equal(ag.body.data.status, 'yes');
 });
 
 test('log out everywhere ends the application sessions', async () => {
