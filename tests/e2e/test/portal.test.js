@@ -222,3 +222,21 @@ test('forget me: the request is approved, the subject is signed out and gone', a
   assert.equal(gone.status, 404);
   assert.equal(await portal.evaluate(() => sessionStorage.length), 0);
 });
+
+test('the sign-in form is reachable and usable from the keyboard alone', async () => {
+  await portal.goto(`${server.url}/`);
+  await portal.getByRole('heading', { name: 'Sign in to your privacy portal' }).waitFor();
+  // Each view puts focus on the main region, so Tab walks its controls first.
+  assert.equal(await portal.evaluate(() => document.activeElement.id), 'main');
+  const reached = [];
+  for (let i = 0; i < 12 && !reached.includes('Send me a code'); i++) {
+    await portal.keyboard.press('Tab');
+    reached.push(await portal.evaluate(() => {
+      const el = document.activeElement;
+      return el.labels && el.labels.length ? el.labels[0].textContent : el.textContent;
+    }));
+  }
+  for (const want of ['Sign in with', 'Phone number or email address', 'Send me a code']) {
+    assert.ok(reached.includes(want), `Tab never reached "${want}": ${JSON.stringify(reached)}`);
+  }
+});
