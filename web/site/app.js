@@ -85,11 +85,16 @@ async function brand() {
   }
 }
 
-window.addEventListener('hashchange', route);
+// Views render one after another, so a slow view can never overwrite the
+// one navigated to after it.
+let rendering = Promise.resolve();
+const schedule = () => { rendering = rendering.then(route, route); };
+
+window.addEventListener('hashchange', schedule);
 window.addEventListener('unhandledrejection', (e) => notify(e.reason?.message || 'Unexpected error', 'error'));
-document.addEventListener('piivault:route', route);
+document.addEventListener('piivault:route', schedule);
 brand();
-route();
+schedule();
 
 // The login token dies 10 minutes after issue (api.md §1.6); leave the
 // subject's views then rather than failing on the next click.
