@@ -87,7 +87,8 @@ func TestHeldRowLockIsUnavailable(t *testing.T) {
 			defer holder.Rollback()
 			var tok string
 			if err := holder.QueryRowContext(ctx, db.d.text(sqlUserByToken, true), u.Token).Scan(&tok, new([]byte), new([]byte),
-				new(sql.NullString), new(sql.NullString), new(sql.NullString), new(sql.NullString), new(int64), new(int64), new(int64)); err != nil {
+				new(sql.NullString), new(sql.NullString), new(sql.NullString), new(sql.NullString), new(int64), new(int64), new(int64),
+				new(sql.NullInt64)); err != nil {
 				t.Fatal(err)
 			}
 			start := time.Now()
