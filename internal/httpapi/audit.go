@@ -54,11 +54,7 @@ func (h *handler) auditAdmin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	events, total, err := h.svc.AuditEvents(r.Context(), actorOf(r), page)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.respond(w, r, http.StatusOK, pageResponse[auditRow]{Status: "ok", Total: total, Rows: auditRows(events)})
+	respondPage(h, w, r, auditRows(events), total, err)
 }
 
 // auditList serves GET /v1/audit/list/{token} (§11): the events of one
@@ -75,11 +71,7 @@ func (h *handler) auditList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	events, total, err := h.svc.UserAuditEvents(r.Context(), actorOf(r), token, page)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.respond(w, r, http.StatusOK, pageResponse[auditRow]{Status: "ok", Total: total, Rows: auditRows(events)})
+	respondPage(h, w, r, auditRows(events), total, err)
 }
 
 // auditGet serves GET /v1/audit/get/{atoken} (§11): the before and after

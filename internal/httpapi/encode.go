@@ -80,3 +80,13 @@ var (
 	jsonContentType = []string{"application/json; charset=utf-8"}
 	textContentType = []string{"text/plain; charset=utf-8"}
 )
+
+// respondPage answers a paged list (§1.9) with rows, or fails with err, the
+// error of the call that produced them.
+func respondPage[T any](h *handler, w http.ResponseWriter, r *http.Request, rows []T, total int, err error) {
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.respond(w, r, http.StatusOK, pageResponse[T]{Status: "ok", Total: total, Rows: rows})
+}

@@ -82,3 +82,15 @@ func parseCount(s string) (int, bool) {
 	n, err := strconv.Atoi(s)
 	return n, err == nil
 }
+
+// identityPage reads the {mode}/{identity} of a paged per-subject list and
+// its offset/limit, path syntax first (§1.5).
+// Errors: ErrBadMode, ErrBadUUID, "bad offset", "bad limit".
+func (h *handler) identityPage(r *http.Request) (vault.Identity, vault.Page, error) {
+	id, err := h.identity(r)
+	if err != nil {
+		return vault.Identity{}, vault.Page{}, err
+	}
+	page, err := parsePage(r)
+	return id, page, err
+}

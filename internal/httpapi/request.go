@@ -52,31 +52,18 @@ func (h *handler) listRequests(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rs, total, err := h.svc.ListRequests(r.Context(), actorOf(r), r.URL.Query().Get("status"), page)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.respond(w, r, http.StatusOK, pageResponse[requestRow]{Status: "ok", Total: total, Rows: requestRows(rs)})
+	respondPage(h, w, r, requestRows(rs), total, err)
 }
 
 // userRequests serves GET /v1/requests/{mode}/{identity} (§8).
 func (h *handler) userRequests(w http.ResponseWriter, r *http.Request) {
-	id, err := h.identity(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	page, err := parsePage(r)
+	id, page, err := h.identityPage(r)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	rs, total, err := h.svc.UserRequests(r.Context(), actorOf(r), id, page)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.respond(w, r, http.StatusOK, pageResponse[requestRow]{Status: "ok", Total: total, Rows: requestRows(rs)})
+	respondPage(h, w, r, requestRows(rs), total, err)
 }
 
 // getRequest serves GET /v1/request/{rtoken} (§8): the original and the

@@ -98,26 +98,17 @@ func (h *handler) deleteSession(w http.ResponseWriter, r *http.Request) {
 
 // userSessions serves GET /v1/sessions/{mode}/{identity} (§5), always paged.
 func (h *handler) userSessions(w http.ResponseWriter, r *http.Request) {
-	id, err := h.identity(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	page, err := parsePage(r)
+	id, page, err := h.identityPage(r)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	sessions, total, err := h.svc.UserSessions(r.Context(), actorOf(r), id, page)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
 	rows := make([]sessionRow, len(sessions))
 	for i, s := range sessions {
 		rows[i] = sessionRow{When: s.When, Session: s.ID, Data: s.Data}
 	}
-	h.respond(w, r, http.StatusOK, pageResponse[sessionRow]{Status: "ok", Total: total, Rows: rows})
+	respondPage(h, w, r, rows, total, err)
 }
 
 // deleteUserSessions serves DELETE /v1/sessions/{mode}/{identity} (§5):
