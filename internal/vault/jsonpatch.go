@@ -148,16 +148,22 @@ func ptrGet(doc any, ptr []string) (any, error) {
 	return cur, nil
 }
 
+// parentOf returns the container holding the value at ptr (which must not
+// be the root) and the token that selects it there.
+func parentOf(doc any, ptr []string) (any, string, error) {
+	parent, err := ptrGet(doc, ptr[:len(ptr)-1])
+	return parent, ptr[len(ptr)-1], err
+}
+
 // ptrAdd adds val at ptr and returns the (possibly new) root.
 func ptrAdd(doc any, ptr []string, val any) (any, error) {
 	if len(ptr) == 0 {
 		return val, nil
 	}
-	parent, err := ptrGet(doc, ptr[:len(ptr)-1])
+	parent, last, err := parentOf(doc, ptr)
 	if err != nil {
 		return nil, err
 	}
-	last := ptr[len(ptr)-1]
 	switch p := parent.(type) {
 	case map[string]any:
 		p[last] = val
@@ -178,11 +184,10 @@ func ptrRemove(doc any, ptr []string) (any, error) {
 	if len(ptr) == 0 {
 		return nil, errPatch
 	}
-	parent, err := ptrGet(doc, ptr[:len(ptr)-1])
+	parent, last, err := parentOf(doc, ptr)
 	if err != nil {
 		return nil, err
 	}
-	last := ptr[len(ptr)-1]
 	switch p := parent.(type) {
 	case map[string]any:
 		if _, ok := p[last]; !ok {
@@ -207,11 +212,10 @@ func ptrSet(doc any, ptr []string, val any) (any, error) {
 	if len(ptr) == 0 {
 		return val, nil
 	}
-	parent, err := ptrGet(doc, ptr[:len(ptr)-1])
+	parent, last, err := parentOf(doc, ptr)
 	if err != nil {
 		return nil, err
 	}
-	last := ptr[len(ptr)-1]
 	switch p := parent.(type) {
 	case map[string]any:
 		p[last] = val
