@@ -18,8 +18,13 @@ const (
 	auditColumns = "id, atoken, seq, prev_atoken, hash, identity, mode, who, who_digest, record, app, msg," +
 		" status, title, event_time, before_copy, after_copy"
 
-	sqlInsertAudit = "INSERT INTO audit_events (atoken, identity, mode, who, who_digest, record, app, msg," +
-		" status, title, event_time, before_copy, after_copy) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+	// sqlAppendAudit is followed by one auditValuesRow per event, with
+	// auditInsertArgs each.
+	sqlAppendAudit = "INSERT INTO audit_events (atoken, identity, mode, who, who_digest, record, app, msg," +
+		" status, title, event_time, before_copy, after_copy) VALUES "
+	auditValuesRow       = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+	auditInsertColumns   = 13
+	sqlInsertAudit       = sqlAppendAudit + auditValuesRow
 	sqlAuditByAToken     = "SELECT " + auditColumns + " FROM audit_events WHERE atoken = ?"
 	sqlAuditPage         = "SELECT " + auditColumns + " FROM audit_events ORDER BY id DESC LIMIT ? OFFSET ?"
 	sqlAuditCount        = "SELECT COUNT(*) FROM audit_events"
@@ -127,8 +132,7 @@ func (r *reader) AuditAnchors(ctx context.Context) (head, checkpoint vault.Audit
 func (t *txn) InsertAuditEvent(ctx context.Context, e *vault.AuditRecord) error {
 	ctx, cancel := t.bound(ctx)
 	defer cancel()
-	args := []any{e.AToken, e.Identity, e.Mode, nullBytes(e.Who), e.WhoDigest, e.Record, e.App, e.Msg,
-		e.Status, e.Title, e.When, nullBytes(e.Before), nullBytes(e.After)}
+	args := auditInsertArgs(e)
 	if t.d.name == Postgres {
 		return t.d.wrap("insert audit event", t.run.QueryRowContext(ctx, t.sql(sqlInsertAuditReturn, false), args...).Scan(&e.ID))
 	}
@@ -138,6 +142,12 @@ func (t *txn) InsertAuditEvent(ctx context.Context, e *vault.AuditRecord) error 
 	}
 	e.ID, err = res.LastInsertId()
 	return t.d.wrap("insert audit event", err)
+}
+
+// auditInsertArgs are the values of e for one auditValuesRow.
+func auditInsertArgs(e *vault.AuditRecord) []any {
+	return []any{e.AToken, e.Identity, e.Mode, nullBytes(e.Who), e.WhoDigest, e.Record, e.App, e.Msg,
+		e.Status, e.Title, e.When, nullBytes(e.Before), nullBytes(e.After)}
 }
 
 // LinkAuditEvent stores the chain fields of an unlinked event.

@@ -76,10 +76,11 @@ func (c *Config) setDefaults() {
 type DB struct {
 	reader // the read methods outside transactions, on pool
 
-	d      *dialect
-	cfg    Config
-	pool   *sql.DB // PostgreSQL/MySQL: every call; SQLite: the read-only readers
-	writer *writer // SQLite only: the group-commit writer
+	d        *dialect
+	cfg      Config
+	pool     *sql.DB   // PostgreSQL/MySQL: every call; SQLite: the read-only readers
+	writer   *writer   // SQLite only: the group-commit writer
+	appender *appender // PostgreSQL/MySQL only: batches the events of reads
 }
 
 var (
@@ -113,6 +114,9 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	}
 	db.cfg = cfg
 	db.reader = reader{d: db.d, run: db.pool, timeout: cfg.QueryTimeout}
+	if db.writer == nil {
+		db.appender = newAppender(db)
+	}
 	if err := db.Ping(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -153,6 +157,9 @@ func (db *DB) Close() error {
 	var errs []error
 	if db.writer != nil {
 		errs = append(errs, db.writer.close())
+	}
+	if db.appender != nil {
+		db.appender.close()
 	}
 	errs = append(errs, db.pool.Close())
 	if err := errors.Join(errs...); err != nil {

@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"sync"
 	"testing"
 
 	"piivault/internal/vault"
@@ -23,6 +24,8 @@ func TestAuditStoreConformance(t *testing.T) {
 				{"the chainer links unlinked events once, in insertion order", testAuditLink},
 				{"anchors start empty and are replaced whole", testAuditAnchors},
 				{"retention deletes linked events up to a seq only", testAuditDelete},
+				{"concurrently appended events are all stored whole and share commits", testAuditAppend},
+				{"a bad event in an appended batch refuses only itself", testAuditAppendBadRow},
 			} {
 				t.Run(tc.name, func(t *testing.T) { tc.run(t, open(t, b.fresh(t))) })
 			}
@@ -41,6 +44,76 @@ func newAuditRecord(seed int, record string) *vault.AuditRecord {
 		e.WhoDigest, e.Msg, e.Status = "sha256:0123456789abcdef", "not found", "error"
 	}
 	return e
+}
+
+func testAuditAppend(t *testing.T, db *DB) {
+	ctx := context.Background()
+	const n = 200
+	events := make([]*vault.AuditRecord, n)
+	errs := make(chan error, n)
+	var wg sync.WaitGroup
+	for i := range events {
+		events[i] = newAuditRecord(i+1, "")
+		wg.Go(func() { errs <- db.AppendAuditEvent(ctx, events[i]) })
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatalf("append: %v", err)
+		}
+	}
+	for _, want := range events {
+		got, err := db.AuditEvent(ctx, want.AToken)
+		if err != nil {
+			t.Fatalf("AuditEvent %s: %v", want.AToken, err)
+		}
+		w := *want
+		got.ID, w.ID = 0, 0 // appending need not report ids
+		if !reflect.DeepEqual(got, &w) {
+			t.Fatalf("AuditEvent:\n got %+v\nwant %+v", got, want)
+		}
+	}
+	var commits int64
+	if db.appender != nil {
+		commits = db.appender.batches.Load()
+	} else {
+		commits = db.writer.commits.Load()
+	}
+	if commits >= n {
+		t.Fatalf("%d events took %d commits: appends did not share them", n, commits)
+	}
+	t.Logf("%d events in %d commits", n, commits)
+}
+
+// testAuditAppendBadRow hands the appender a batch in which one event
+// repeats a stored atoken (UNIQUE): the INSERT of the batch fails, and
+// each event is then stored or refused alone.
+func testAuditAppendBadRow(t *testing.T, db *DB) {
+	ctx := context.Background()
+	taken := newAuditRecord(1, "")
+	if err := db.AppendAuditEvent(ctx, taken); err != nil {
+		t.Fatalf("append: %v", err)
+	}
+	if db.appender == nil {
+		t.Skip("SQLite appends through the writer, whose savepoints isolate each op")
+	}
+	batch := []*appendOp{
+		{ctx: ctx, e: newAuditRecord(2, ""), res: make(chan error, 1)},
+		{ctx: ctx, e: newAuditRecord(1, ""), res: make(chan error, 1)},
+		{ctx: ctx, e: newAuditRecord(3, ""), res: make(chan error, 1)},
+	}
+	db.appender.flush(batch)
+	for i, o := range batch {
+		err := <-o.res
+		_, lookup := db.AuditEvent(ctx, o.e.AToken)
+		switch {
+		case i == 1 && err == nil:
+			t.Fatal("the duplicate event was acknowledged")
+		case i != 1 && (err != nil || lookup != nil):
+			t.Fatalf("event %d: append %v, lookup %v", i, err, lookup)
+		}
+	}
 }
 
 func insertAudit(t *testing.T, db *DB, events ...*vault.AuditRecord) {

@@ -308,6 +308,7 @@ func testClosed(t *testing.T, fresh func(testing.TB) Config) {
 	_, err = db.UserByToken(ctx, newToken(t))
 	wantCode(t, err, vault.EUNAVAILABLE, "service unavailable")
 	wantCode(t, db.Ping(ctx), vault.EUNAVAILABLE, "service unavailable")
+	wantCode(t, db.AppendAuditEvent(ctx, newAuditRecord(1, "")), vault.EUNAVAILABLE, "service unavailable")
 	if err := db.Close(); err != nil {
 		t.Fatalf("second close: %v", err)
 	}

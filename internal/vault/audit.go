@@ -88,7 +88,7 @@ func (s *Service) auditRead(ctx context.Context, ev *Event, err error) error {
 	if err != nil {
 		return s.auditFailure(ctx, ev, err)
 	}
-	return s.storeEvent(ctx, ev, auditOK, ev.Msg, true)
+	return s.storeEvent(ctx, ev, auditOK, ev.Msg, true, ev.key)
 }
 
 // auditFailure stores the failure err of ev's use case as an event with
@@ -98,7 +98,9 @@ func (s *Service) auditFailure(ctx context.Context, ev *Event, err error) error 
 	if err == nil || !recordable(ev, err) {
 		return err
 	}
-	if werr := s.storeEvent(ctx, ev, auditError, ErrorMessage(err), false); werr != nil {
+	// ev.key is not used: a failed change may have set it for a subject
+	// its rolled-back transaction created.
+	if werr := s.storeEvent(ctx, ev, auditError, ErrorMessage(err), false, nil); werr != nil {
 		return werr
 	}
 	return err
@@ -108,12 +110,13 @@ func (s *Service) auditFailure(ctx context.Context, ev *Event, err error) error 
 // of its own. The subject is looked up and the event sealed before the
 // transaction, without locking the subject's row: an erasure that commits
 // in between leaves the event sealed under a destroyed key, which is as
-// unreadable as none. It keeps this work off SQLite's single writer.
+// unreadable as none. It keeps this work off SQLite's single writer. key,
+// when the caller has it, is the subject's data key and saves the lookup.
 // Errors: EUNAVAILABLE.
-func (s *Service) storeEvent(ctx context.Context, ev *Event, status, msg string, copies bool) error {
-	rec, err := s.eventRecord(ctx, s.store, ev, status, msg, copies, nil)
+func (s *Service) storeEvent(ctx context.Context, ev *Event, status, msg string, copies bool, key DataKey) error {
+	rec, err := s.eventRecord(ctx, s.store, ev, status, msg, copies, key)
 	if err == nil {
-		err = s.store.Update(ctx, func(tx Tx) error { return insertEvent(ctx, tx, rec) })
+		err = s.store.AppendAuditEvent(ctx, rec)
 	}
 	if err != nil {
 		return auditUnavailable(err)

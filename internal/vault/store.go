@@ -14,6 +14,10 @@ type Store interface {
 	// once when the database asks for a retry (deadlock, serialisation), so it
 	// must have no effects outside tx. Concurrent Updates may share one commit.
 	Update(ctx context.Context, fn func(tx Tx) error) error
+	// AppendAuditEvent stores one new, unlinked event in a transaction with
+	// no other change and returns nil once it is durable. Concurrent calls
+	// may share one commit. It does not set e.ID.
+	AppendAuditEvent(ctx context.Context, e *AuditRecord) error
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
 	// Close releases the database after pending writes are done.

@@ -110,7 +110,8 @@ func (s *Service) GetUser(ctx context.Context, actor Actor, id Identity) (UserVi
 		return UserView{}, s.auditFailure(ctx, &ev, err)
 	}
 	ev.Record = rec.Token
-	plain, err := s.openProfile(rec)
+	plain, dk, err := s.openProfileKey(rec)
+	ev.key = dk // the event is sealed without looking the subject up again
 	if err := s.auditRead(ctx, &ev, err); err != nil {
 		return UserView{}, err
 	}
@@ -333,15 +334,21 @@ func (s *Service) userKey(rec *UserRecord) (DataKey, error) {
 // openProfile decrypts a stored profile. A tampered or moved ciphertext fails
 // with an internal error, never wrong data.
 func (s *Service) openProfile(rec *UserRecord) ([]byte, error) {
+	plain, _, err := s.openProfileKey(rec)
+	return plain, err
+}
+
+// openProfileKey is openProfile that also returns the user's data key.
+func (s *Service) openProfileKey(rec *UserRecord) ([]byte, DataKey, error) {
 	dk, err := s.userKey(rec)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	plain, err := dk.Open(rec.Profile, userProfileAAD(rec.Token))
 	if err != nil {
-		return nil, &Error{Code: EINTERNAL, Message: errCorruptUser.Message, Err: fmt.Errorf("vault: open profile: %w", err)}
+		return nil, nil, &Error{Code: EINTERNAL, Message: errCorruptUser.Message, Err: fmt.Errorf("vault: open profile: %w", err)}
 	}
-	return plain, nil
+	return plain, dk, nil
 }
 
 func userKeyAAD(token string) []byte     { return AAD("users", "datakey", token) }
