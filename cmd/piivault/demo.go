@@ -40,7 +40,9 @@ func runDemo(ctx context.Context, env *environ, args []string) int {
 	if err := cfg.ValidateWithoutSecrets(); err != nil {
 		return fail(env, "demo", err)
 	}
-	logger := newLogger(env.stderr, cfg.Log)
+	logs := newLogs(env.stderr, cfg.Log)
+	defer logs.close()
+	logger := logs.main
 	if cfg.Keys.MasterKey != "" || cfg.Auth.RootToken != "" {
 		logger.Warn("demo mode ignores the configured keys.master_key and auth.root_token")
 	}
@@ -49,7 +51,7 @@ func runDemo(ctx context.Context, env *environ, args []string) int {
 		return fail(env, "demo", err)
 	}
 	warnDemo(env, logger, cfg.Server.DataDir, created)
-	s := &server{cfg: cfg, masterKey: master, rootToken: demoRootToken, demo: true, logger: logger}
+	s := &server{cfg: cfg, masterKey: master, rootToken: demoRootToken, demo: true, logger: logger, accessLog: logs.access}
 	if err := s.run(ctx); err != nil {
 		return fail(env, "demo", err)
 	}

@@ -119,13 +119,25 @@ func fail(env *environ, name string, err error) int {
 	return exitFail
 }
 
-// newLogger returns the structured logger log.* asks for, writing to w.
-func newLogger(w io.Writer, c config.Log) *slog.Logger {
+// logs are the two loggers of a serving process over one buffered sink:
+// main writes each record at once, access (one line per request) lets
+// lines wait up to logFlushInterval. close writes what is pending.
+type logs struct {
+	main, access *slog.Logger
+	sink         *logSink
+}
+
+// newLogs returns the structured loggers log.* asks for, writing to w.
+func newLogs(w io.Writer, c config.Log) logs {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(strings.ToUpper(c.Level))) // validated already
 	opts := &slog.HandlerOptions{Level: level}
+	sink := newLogSink(w)
+	var h slog.Handler = slog.NewJSONHandler(sink, opts)
 	if c.Format == "text" {
-		return slog.New(slog.NewTextHandler(w, opts))
+		h = slog.NewTextHandler(sink, opts)
 	}
-	return slog.New(slog.NewJSONHandler(w, opts))
+	return logs{main: slog.New(flushingHandler{h, sink}), access: slog.New(h), sink: sink}
 }
+
+func (l logs) close() { l.sink.close() }

@@ -42,6 +42,7 @@ type server struct {
 	rootToken string
 	demo      bool
 	logger    *slog.Logger
+	accessLog *slog.Logger     // one line per request, buffered (see logSink)
 	mets      *metrics.Metrics // set by run before any job starts
 }
 
@@ -137,6 +138,7 @@ func (s *server) run(ctx context.Context) error {
 		CORSOrigins:   s.cfg.Server.CORSOrigins,
 		HSTS:          s.cfg.Server.HSTS,
 		Logger:        s.logger,
+		AccessLog:     s.accessLog,
 		UI:            uiOptions(s.cfg.UI),
 		Metrics:       mets,
 		RateLimits:    rateLimits(s.cfg),

@@ -26,7 +26,9 @@ func runServe(ctx context.Context, env *environ, args []string) int {
 	if err != nil {
 		return fail(env, "serve", err)
 	}
-	s := &server{cfg: cfg, masterKey: master, rootToken: cfg.Auth.RootToken.Value(), logger: newLogger(env.stderr, cfg.Log)}
+	logs := newLogs(env.stderr, cfg.Log)
+	defer logs.close()
+	s := &server{cfg: cfg, masterKey: master, rootToken: cfg.Auth.RootToken.Value(), logger: logs.main, accessLog: logs.access}
 	if err := s.run(ctx); err != nil {
 		return fail(env, "serve", err)
 	}

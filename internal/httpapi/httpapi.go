@@ -28,8 +28,10 @@ type Options struct {
 	// HSTS sends Strict-Transport-Security on plain-HTTP connections too, for
 	// TLS that ends at a proxy (server.hsts). TLS connections always get it.
 	HSTS bool
-	// Logger receives the access log and internal errors; default discards.
+	// Logger receives internal errors; default discards.
 	Logger *slog.Logger
+	// AccessLog receives one line per request; default Logger.
+	AccessLog *slog.Logger
 	// UI is the portal branding (ui.*) of /v1/sys/uiconfiguration and
 	// /v1/sys/cookiesettings; unset values are "".
 	UI UI
@@ -57,6 +59,7 @@ type handler struct {
 	svc     *vault.Service
 	opts    Options
 	logger  *slog.Logger
+	access  *slog.Logger
 	mux     *chi.Mux
 	metrics *metrics.Metrics
 	limits  *limits
@@ -79,7 +82,11 @@ func New(svc *vault.Service, opts Options) http.Handler {
 	if opts.Metrics == nil {
 		opts.Metrics = metrics.New()
 	}
-	h := &handler{svc: svc, opts: opts, logger: logger, mux: chi.NewRouter(), metrics: opts.Metrics}
+	access := opts.AccessLog
+	if access == nil {
+		access = logger
+	}
+	h := &handler{svc: svc, opts: opts, logger: logger, access: access, mux: chi.NewRouter(), metrics: opts.Metrics}
 	h.limits = newLimits(opts.RateLimits)
 	h.mux.Use(h.routing)
 	h.mux.NotFound(func(w http.ResponseWriter, r *http.Request) { h.fail(w, r, errEndpointMissing) })

@@ -4,9 +4,11 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/binary"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -98,16 +100,21 @@ func (h *handler) finish(ex *exchange, r *http.Request, start time.Time) {
 		route = "-"
 	}
 	h.metrics.ObserveRequest(route, logMethod(r.Method), status, time.Since(start))
-	if !h.logger.Enabled(r.Context(), slog.LevelInfo) {
+	access := h.access.Handler()
+	if !access.Enabled(r.Context(), slog.LevelInfo) {
 		return
 	}
-	h.logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
+	// The record is built here rather than by Logger.LogAttrs, which would
+	// walk the stack for a source location this line never shows.
+	rec := slog.NewRecord(time.Now(), slog.LevelInfo, "request", 0)
+	rec.AddAttrs(
 		slog.String("method", logMethod(r.Method)),
 		slog.String("route", route),
 		slog.Int("status", status),
 		slog.Duration("duration", time.Since(start)),
 		slog.Int64("bytes", ex.size),
 		slog.String("request_id", ex.id))
+	access.Handle(r.Context(), rec)
 }
 
 // routing runs inside the router: it makes chi route on the raw path with one
@@ -185,15 +192,23 @@ var (
 )
 
 // requestID echoes the caller's X-Request-Id when it is safe to log
-// (^[A-Za-z0-9_-]{1,64}$) and otherwise makes a random one.
+// (^[A-Za-z0-9_-]{1,64}$) and otherwise makes a new one: a random prefix
+// drawn once per process and a counter. An id only has to be unique, not
+// unpredictable, and this spares a getrandom call per request.
 func requestID(sent []string) string {
 	if len(sent) == 1 && validRequestID(sent[0]) {
 		return sent[0]
 	}
 	var b [16]byte
-	rand.Read(b[:])
+	copy(b[:8], requestIDPrefix[:])
+	binary.BigEndian.PutUint64(b[8:], requestIDCounter.Add(1))
 	return base64.RawURLEncoding.EncodeToString(b[:])
 }
+
+var (
+	requestIDPrefix  = func() (p [8]byte) { rand.Read(p[:]); return p }()
+	requestIDCounter atomic.Uint64
+)
 
 func validRequestID(s string) bool {
 	if len(s) == 0 || len(s) > 64 {
