@@ -3,6 +3,7 @@ package httpapi
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
 
 	"piivault/internal/vault"
 )
@@ -21,6 +22,22 @@ type sessionDataResponse struct {
 	Session string          `json:"session"`
 	When    int64           `json:"when"`
 	Data    json.RawMessage `json:"data"`
+}
+
+func (s sessionDataResponse) appendJSON(b []byte) []byte {
+	b = append(b, `{"status":`...)
+	b = appendJSONString(b, s.Status)
+	b = append(b, `,"session":`...)
+	b = appendJSONString(b, s.Session)
+	b = append(b, `,"when":`...)
+	b = strconv.AppendInt(b, s.When, 10)
+	b = append(b, `,"data":`...)
+	if len(s.Data) == 0 {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, s.Data...)
+	}
+	return append(b, "}\n"...)
 }
 
 // sessionRow is one row of GET /v1/sessions/{mode}/{identity}.
