@@ -47,7 +47,7 @@ const (
 // SessionByKey returns the session stored under key, expired ones included.
 // Errors: ErrNotFound; EUNAVAILABLE.
 func (r *reader) SessionByKey(ctx context.Context, key string) (*vault.SessionRecord, error) {
-	ctx, cancel := r.bound(ctx)
+	ctx, cancel := r.boundPoint(ctx)
 	defer cancel()
 	s, err := scanSession(r.run.QueryRowContext(ctx, r.sql(sqlSessionByKey, true), key))
 	return s, r.d.wrap("get session", err)

@@ -34,7 +34,7 @@ var sqlTokensByKeys = "SELECT " + tokenColumns + " FROM tokens WHERE token_idx I
 // Inside Update the row stays locked until the commit.
 // Errors: ErrNotFound; EUNAVAILABLE.
 func (r *reader) TokenByKey(ctx context.Context, key string) (*vault.TokenRecord, error) {
-	ctx, cancel := r.bound(ctx)
+	ctx, cancel := r.boundPoint(ctx)
 	defer cancel()
 	tok, err := scanToken(r.run.QueryRowContext(ctx, r.sql(sqlTokenByKey, true), key))
 	return tok, r.d.wrap("get token", err)

@@ -49,7 +49,7 @@ var userKeyFields = map[string]vault.Mode{
 // Inside Update the row stays locked until the commit.
 // Errors: ErrNotFound; EUNAVAILABLE.
 func (r *reader) UserByToken(ctx context.Context, token string) (*vault.UserRecord, error) {
-	ctx, cancel := r.bound(ctx)
+	ctx, cancel := r.boundPoint(ctx)
 	defer cancel()
 	u, err := scanUser(r.run.QueryRowContext(ctx, r.sql(sqlUserByToken, true), token))
 	return u, r.d.wrap("get user", err)
@@ -75,7 +75,7 @@ func (r *reader) UserByIndex(ctx context.Context, field vault.Mode, hash string)
 	if hash == "" {
 		return nil, fmt.Errorf("sqlstore: get user: %w", vault.ErrNotFound)
 	}
-	ctx, cancel := r.bound(ctx)
+	ctx, cancel := r.boundPoint(ctx)
 	defer cancel()
 	u, err := scanUser(r.run.QueryRowContext(ctx, r.sql(query, true), hash))
 	return u, r.d.wrap("get user", err)
