@@ -47,6 +47,7 @@ const (
 	maxWarmup      = time.Minute
 	maxConcurrency = 4096
 	maxPrefill     = 100_000
+	maxRounds      = 20
 )
 
 // config is the validated command line.
@@ -57,6 +58,7 @@ type config struct {
 	duration  time.Duration
 	warmup    time.Duration
 	requests  int64
+	rounds    int
 	scenarios []string
 	prefill   int
 	pid       int
@@ -96,14 +98,29 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 
 	stopRSS := watchRSS(cfg.pid)
-	var results []result
-	for _, name := range cfg.scenarios {
-		if ctx.Err() != nil {
-			break
-		}
-		results = append(results, b.scenario(name))
+	runs := make([]*scenarioRun, len(cfg.scenarios))
+	for i, name := range cfg.scenarios {
+		runs[i] = &scenarioRun{name: name}
 	}
-	s := summary{URL: cfg.base, Concurrency: cfg.conc, Seconds: cfg.duration.Seconds(),
+	ran := 0 // scenarios that ran at least one round
+	for r := 1; r <= cfg.rounds && ctx.Err() == nil; r++ {
+		for i, s := range runs {
+			if ctx.Err() != nil {
+				break
+			}
+			label := s.name
+			if cfg.rounds > 1 {
+				label = fmt.Sprintf("%s (round %d/%d)", s.name, r, cfg.rounds)
+			}
+			b.round(s, label)
+			ran = max(ran, i+1)
+		}
+	}
+	var results []result
+	for _, s := range runs[:ran] {
+		results = append(results, s.result())
+	}
+	s := summary{URL: cfg.base, Concurrency: cfg.conc, Seconds: cfg.duration.Seconds(), Rounds: cfg.rounds,
 		Scenarios: results, PID: cfg.pid, RSS: stopRSS()}
 	s.compareToBare()
 	s.writeTable(stdout)
@@ -130,6 +147,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&cfg.conc, "c", 64, "concurrent connections (workers)")
 	fs.DurationVar(&cfg.duration, "d", 10*time.Second, "measured duration per scenario, at most 10m")
 	fs.DurationVar(&cfg.warmup, "warmup", time.Second, "unmeasured load before each scenario, at most 1m")
+	fs.IntVar(&cfg.rounds, "rounds", 1, "run the scenario list this many times, at most 20, and merge each scenario's rounds:\n"+
+		"on a machine whose speed drifts, interleaving bare with the others makes the ratios fair")
 	fs.Int64Var(&cfg.requests, "requests", 0, "stop a scenario after this many requests (0: no cap)")
 	fs.StringVar(&scenarios, "scenarios", strings.Join(defaultScenarios, ","),
 		"comma-separated scenarios from: "+strings.Join(scenarioNames, ", "))
@@ -157,6 +176,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	}
 	if cfg.warmup < 0 || cfg.warmup > maxWarmup {
 		errs = append(errs, fmt.Errorf("--warmup must be between 0 and %v", maxWarmup))
+	}
+	if cfg.rounds < 1 || cfg.rounds > maxRounds {
+		errs = append(errs, fmt.Errorf("--rounds must be between 1 and %d", maxRounds))
 	}
 	if cfg.requests < 0 {
 		errs = append(errs, errors.New("--requests must not be negative"))

@@ -151,6 +151,8 @@ func TestFlagsOutsideTheirLimitsAreRefused(t *testing.T) {
 		{"--scenarios", "bare,nope"},
 		{"--url", "http://192.0.2.1:3000"},
 		{"--pid", "-1"},
+		{"--rounds", "0"},
+		{"--rounds", "21"},
 		{"stray"},
 	} {
 		var out, errOut bytes.Buffer
@@ -203,6 +205,21 @@ func TestMixedScenarioCatchesLostUpdates(t *testing.T) {
 		"--prefill", "5", "--scenarios", "mixed")
 	if r := s.Scenarios[0]; code != 1 || r.LostUpdate == 0 || r.Errors != r.LostUpdate {
 		t.Fatalf("exit %d, mixed = %+v; want lost updates counted as the only errors", code, r)
+	}
+}
+
+func TestRoundsInterleaveScenariosAndMergeThem(t *testing.T) {
+	srv := newFakeVault(t, false)
+	s, code, out := runBench(t, "--url", srv.URL, "-c", "2", "-d", "120ms", "--warmup", "0", "--prefill", "5",
+		"--rounds", "3", "--scenarios", "bare,session-read")
+	if code != 0 || len(s.Scenarios) != 2 || s.Rounds != 3 {
+		t.Fatalf("exit %d, %d scenarios, %d rounds\n%s", code, len(s.Scenarios), s.Rounds, out)
+	}
+	for _, r := range s.Scenarios {
+		// Three measured windows of 120 ms each, merged into one row.
+		if r.Seconds < 0.36 || r.Requests == 0 || r.Errors != 0 || r.PctOfBare <= 0 {
+			t.Errorf("%s: %+v, want three rounds merged without errors", r.Name, r)
+		}
 	}
 }
 

@@ -74,7 +74,8 @@ func summarize(name string, ws []*worker, elapsed time.Duration) result {
 type summary struct {
 	URL         string    `json:"url"`
 	Concurrency int       `json:"concurrency"`
-	Seconds     float64   `json:"duration_seconds"`
+	Seconds     float64   `json:"duration_seconds"` // per scenario and round
+	Rounds      int       `json:"rounds"`
 	BareRate    float64   `json:"bare_rate,omitempty"`
 	Scenarios   []result  `json:"scenarios"`
 	PID         int       `json:"pid,omitempty"`

@@ -21,6 +21,17 @@ type rssRange struct {
 	Max   int64 `json:"max"`
 }
 
+// extend returns the range over r followed by next; either may be nil.
+func (r *rssRange) extend(next *rssRange) *rssRange {
+	switch {
+	case r == nil:
+		return next
+	case next == nil:
+		return r
+	}
+	return &rssRange{Start: r.Start, End: next.End, Max: max(r.Max, next.Max)}
+}
+
 // readRSS returns the resident set size of process pid in KiB, read from the VmRSS line of
 // /proc/<pid>/status (Linux only).
 func readRSS(pid int) (int64, error) {

@@ -19,21 +19,49 @@ const (
 	setupTimeout = 2 * time.Minute
 )
 
-// scenario prepares, warms up and measures one scenario.
-func (b *bench) scenario(name string) result {
-	ctx, cancel := context.WithTimeout(b.stop, setupTimeout)
-	p, err := b.prepare(ctx, name)
-	cancel()
-	if err != nil {
-		return result{Name: name, SetupError: err.Error()}
+// scenarioRun is one scenario over every round: its plan, made before its first round, and the
+// workers and measured time of each round, merged into one result at the end.
+type scenarioRun struct {
+	name     string
+	plan     *plan // nil until prepared
+	setupErr string
+	ws       []*worker
+	elapsed  time.Duration
+	rss      *rssRange
+}
+
+// round prepares the scenario on its first call, then warms up and measures one round of it.
+// label names the round in the progress line.
+func (b *bench) round(s *scenarioRun, label string) {
+	if s.setupErr != "" {
+		return
+	}
+	if s.plan == nil {
+		ctx, cancel := context.WithTimeout(b.stop, setupTimeout)
+		p, err := b.prepare(ctx, s.name)
+		cancel()
+		if err != nil {
+			s.setupErr = err.Error()
+			return
+		}
+		s.plan = &p
 	}
 	if b.cfg.warmup > 0 {
-		b.load(name+" (warmup)", p, b.cfg.warmup, 0)
+		b.load(label+" (warmup)", *s.plan, b.cfg.warmup, 0)
 	}
 	stopRSS := watchRSS(b.cfg.pid)
-	ws, elapsed := b.load(name, p, b.cfg.duration, b.cfg.requests)
-	res := summarize(name, ws, elapsed)
-	res.RSS = stopRSS()
+	ws, elapsed := b.load(label, *s.plan, b.cfg.duration, b.cfg.requests)
+	s.ws, s.elapsed = append(s.ws, ws...), s.elapsed+elapsed
+	s.rss = s.rss.extend(stopRSS())
+}
+
+// result merges every round of the scenario.
+func (s *scenarioRun) result() result {
+	if s.setupErr != "" {
+		return result{Name: s.name, SetupError: s.setupErr}
+	}
+	res := summarize(s.name, s.ws, s.elapsed)
+	res.RSS = s.rss
 	return res
 }
 
