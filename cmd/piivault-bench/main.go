@@ -66,6 +66,9 @@ type config struct {
 }
 
 func main() {
+	if os.Getenv(bareServerEnv) == "1" {
+		os.Exit(serveBare(os.Stdin, os.Stdout))
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()

@@ -3,11 +3,90 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"io"
 	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 )
+
+// TestMain lets the test binary act as the bare server the bench starts (see startBare).
+func TestMain(m *testing.M) {
+	if os.Getenv(bareServerEnv) == "1" {
+		os.Exit(serveBare(os.Stdin, os.Stdout))
+	}
+	os.Exit(m.Run())
+}
+
+func TestBareServerRunsInItsOwnProcessAndStops(t *testing.T) {
+	base, stop, err := startBare()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := http.Get(base + "/")
+	if err != nil {
+		stop()
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || string(body) != `{"status":"ok"}` {
+		t.Errorf("bare answered %d %q", res.StatusCode, body)
+	}
+	// Another process listens there: this one has no listener of its own.
+	if pids := listeners(t, base); len(pids) == 0 || slices.Contains(pids, os.Getpid()) {
+		t.Errorf("the bare server's listener belongs to processes %v; the bench is %d", pids, os.Getpid())
+	}
+	stop()
+	if _, err := http.Get(base + "/"); err == nil {
+		t.Error("the bare server still answers after stop")
+	}
+}
+
+// listeners returns the pids whose open sockets include the listening one of base, from /proc.
+func listeners(t *testing.T, base string) []int {
+	t.Helper()
+	u, _ := url.Parse(base)
+	_, port, _ := net.SplitHostPort(u.Host)
+	p, _ := strconv.Atoi(port)
+	data, err := os.ReadFile("/proc/net/tcp")
+	if err != nil {
+		t.Skip("no /proc/net/tcp")
+	}
+	var inode string
+	for _, line := range strings.Split(string(data), "\n")[1:] {
+		f := strings.Fields(line)
+		if len(f) > 9 && strings.HasSuffix(f[1], fmt.Sprintf(":%04X", p)) && f[3] == "0A" { // LISTEN
+			inode = f[9]
+		}
+	}
+	if inode == "" {
+		t.Fatalf("no listener on port %d", p)
+	}
+	var pids []int
+	dirs, _ := os.ReadDir("/proc")
+	for _, d := range dirs {
+		pid, err := strconv.Atoi(d.Name())
+		if err != nil {
+			continue
+		}
+		fds, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+		for _, fd := range fds {
+			if link, _ := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", pid, fd.Name())); link == "socket:["+inode+"]" {
+				pids = append(pids, pid)
+				break
+			}
+		}
+	}
+	return pids
+}
 
 func TestHistogramQuantiles(t *testing.T) {
 	type want struct{ q50, q95, q99, max time.Duration }
