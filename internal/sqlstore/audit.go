@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 
 	"piivault/internal/vault"
 )
@@ -32,7 +33,6 @@ const (
 	sqlAuditRecordCount  = "SELECT COUNT(*) FROM audit_events WHERE record = ?"
 	sqlAuditChain        = "SELECT " + auditColumns + " FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?"
 	sqlAuditUnlinked     = "SELECT " + auditColumns + " FROM audit_events WHERE seq IS NULL ORDER BY id LIMIT ?"
-	sqlAuditLink         = "UPDATE audit_events SET seq = ?, prev_atoken = ?, hash = ? WHERE id = ? AND seq IS NULL"
 	sqlAuditDelete       = "DELETE FROM audit_events WHERE seq <= ?"
 	sqlAuditAnchors      = "SELECT name, seq, hash, atoken, mac FROM audit_chain ORDER BY name"
 	sqlAuditSetAnchor    = "UPDATE audit_chain SET seq = ?, hash = ?, atoken = ?, mac = ? WHERE name = ?"
@@ -150,18 +150,80 @@ func auditInsertArgs(e *vault.AuditRecord) []any {
 		e.Status, e.Title, e.When, nullBytes(e.Before), nullBytes(e.After)}
 }
 
-// LinkAuditEvent stores the chain fields of an unlinked event.
-// Errors: ErrNotFound; ECONFLICT when e.Seq is taken; EUNAVAILABLE.
-func (t *txn) LinkAuditEvent(ctx context.Context, e *vault.AuditRecord) error {
+// maxLinkRows bounds the events one linking statement carries.
+const maxLinkRows = 250
+
+// LinkAuditEvents stores the chain fields of unlinked events, with one
+// statement per maxLinkRows of them rather than one per event: the chainer
+// links every event the vault stores, and on PostgreSQL and MySQL a
+// statement per event was a round trip per event. The caller's
+// transaction makes it all or nothing.
+// Errors: ErrNotFound when one is not an unlinked event; ECONFLICT when a
+// Seq is taken; EUNAVAILABLE.
+func (t *txn) LinkAuditEvents(ctx context.Context, events []*vault.AuditRecord) error {
 	ctx, cancel := t.bound(ctx)
 	defer cancel()
-	res, err := t.run.ExecContext(ctx, t.sql(sqlAuditLink, false), e.Seq, e.PrevAToken, e.Hash, e.ID)
-	if _, dup := t.d.duplicateKey(err); dup {
-		return t.d.wrap("link audit event", vault.Errorf(vault.ECONFLICT, "audit sequence taken"))
-	} else if err != nil {
-		return t.d.wrap("link audit event", err)
+	for len(events) > 0 {
+		chunk := events[:min(len(events), maxLinkRows)]
+		events = events[len(chunk):]
+		query, args := t.d.linkAuditQuery(chunk)
+		res, err := t.run.ExecContext(ctx, query, args...)
+		if _, dup := t.d.duplicateKey(err); dup {
+			return t.d.wrap("link audit events", vault.Errorf(vault.ECONFLICT, "audit sequence taken"))
+		} else if err != nil {
+			return t.d.wrap("link audit events", err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return t.d.wrap("link audit events", err)
+		}
+		if n != int64(len(chunk)) {
+			return t.d.wrap("link audit events", vault.ErrNotFound)
+		}
 	}
-	return t.d.wrap("link audit event", affected(res))
+	return nil
+}
+
+// linkAuditQuery is one UPDATE giving each event of chunk its chain fields,
+// only where the event is still unlinked. PostgreSQL and SQLite join a
+// VALUES list (PostgreSQL needs its types spelled out); MySQL has no
+// UPDATE ... FROM and joins a derived table instead.
+func (d *dialect) linkAuditQuery(chunk []*vault.AuditRecord) (string, []any) {
+	var q strings.Builder
+	args := make([]any, 0, 4*len(chunk))
+	for _, e := range chunk {
+		args = append(args, e.ID, e.Seq, e.PrevAToken, e.Hash)
+	}
+	if d.name == MySQL {
+		q.WriteString("UPDATE audit_events a JOIN (")
+		for i := range chunk {
+			if i == 0 {
+				q.WriteString("SELECT ? AS id, ? AS seq, ? AS prev_atoken, ? AS hash")
+			} else {
+				q.WriteString(" UNION ALL SELECT ?, ?, ?, ?")
+			}
+		}
+		q.WriteString(") v ON a.id = v.id SET a.seq = v.seq, a.prev_atoken = v.prev_atoken, a.hash = v.hash" +
+			" WHERE a.seq IS NULL")
+		return q.String(), args
+	}
+	row := "(?, ?, ?, ?)"
+	if d.name == Postgres {
+		row = "(?::bigint, ?::bigint, ?::text, ?::bytea)"
+	}
+	q.WriteString("WITH v(id, seq, prev_atoken, hash) AS (VALUES ")
+	for i := range chunk {
+		if i > 0 {
+			q.WriteByte(',')
+		}
+		q.WriteString(row)
+	}
+	q.WriteString(") UPDATE audit_events SET seq = v.seq, prev_atoken = v.prev_atoken, hash = v.hash" +
+		" FROM v WHERE audit_events.id = v.id AND audit_events.seq IS NULL")
+	if d.dollar {
+		return rebindDollar(q.String()), args
+	}
+	return q.String(), args
 }
 
 // SetAuditAnchor replaces the head or the checkpoint.

@@ -178,15 +178,10 @@ func testAuditLink(t *testing.T, db *DB) {
 	if err != nil || len(unlinked) != 3 || unlinked[0].ID != events[0].ID || unlinked[2].ID != events[2].ID {
 		t.Fatalf("unlinked: %d, %v", len(unlinked), err)
 	}
-	if err := db.Update(ctx, func(tx vault.Tx) error {
-		for i, e := range unlinked {
-			e.Seq, e.PrevAToken, e.Hash = int64(i+1), fmt.Sprint("prev-", i), []byte{byte(i), 0xff}
-			if err := tx.LinkAuditEvent(ctx, e); err != nil {
-				return err
-			}
-		}
-		return nil
-	}); err != nil {
+	for i, e := range unlinked {
+		e.Seq, e.PrevAToken, e.Hash = int64(i+1), fmt.Sprint("prev-", i), []byte{byte(i), 0xff}
+	}
+	if err := db.Update(ctx, func(tx vault.Tx) error { return tx.LinkAuditEvents(ctx, unlinked) }); err != nil {
 		t.Fatal(err)
 	}
 	if rest, err := db.UnlinkedAuditEvents(ctx, 10); err != nil || len(rest) != 1 || rest[0].ID != events[3].ID {
@@ -199,18 +194,48 @@ func testAuditLink(t *testing.T, db *DB) {
 	if chain, _ := db.AuditChain(ctx, 0, 1); len(chain) != 1 || chain[0].Seq != 1 {
 		t.Fatalf("chain limit 1: %+v", chain)
 	}
-	link := func(e *vault.AuditRecord) error {
-		return db.Update(ctx, func(tx vault.Tx) error { return tx.LinkAuditEvent(ctx, e) })
+	link := func(events ...*vault.AuditRecord) error {
+		return db.Update(ctx, func(tx vault.Tx) error { return tx.LinkAuditEvents(ctx, events) })
 	}
-	again := *unlinked[0]
+	// A batch with one event linked already changes nothing.
+	last, again := *events[3], *unlinked[0]
+	last.Seq, last.Hash = 4, []byte{4}
 	again.Seq = 9
-	if err := link(&again); !isNotFound(err) {
+	if err := link(&last, &again); !isNotFound(err) {
 		t.Fatalf("linking a linked event: %v", err)
+	}
+	if rest, _ := db.UnlinkedAuditEvents(ctx, 10); len(rest) != 1 {
+		t.Fatalf("a refused batch linked %d events", 1-len(rest))
 	}
 	taken := *events[3]
 	taken.Seq, taken.Hash = 2, []byte{1}
 	if err := link(&taken); vault.ErrorCode(err) != vault.ECONFLICT {
 		t.Fatalf("linking at a taken seq: %v", err)
+	}
+	// More events than one statement carries.
+	many := make([]*vault.AuditRecord, maxLinkRows+3)
+	for i := range many {
+		many[i] = newAuditRecord(100+i, "")
+	}
+	insertAudit(t, db, many...)
+	rest, err := db.UnlinkedAuditEvents(ctx, len(many)+1)
+	if err != nil || len(rest) != len(many)+1 {
+		t.Fatalf("unlinked before the big batch: %d, %v", len(rest), err)
+	}
+	for i, e := range rest {
+		e.Seq, e.PrevAToken, e.Hash = int64(10+i), fmt.Sprint("p", i), []byte{byte(i)}
+	}
+	if err := link(rest...); err != nil {
+		t.Fatalf("linking %d events: %v", len(rest), err)
+	}
+	chain, err = db.AuditChain(ctx, 9, len(rest)+1)
+	if err != nil || len(chain) != len(rest) {
+		t.Fatalf("chain after the big batch: %d, %v", len(chain), err)
+	}
+	for i, e := range chain {
+		if e.Seq != int64(10+i) || e.ID != rest[i].ID || e.PrevAToken != fmt.Sprint("p", i) || !bytes.Equal(e.Hash, []byte{byte(i)}) {
+			t.Fatalf("chain[%d] = seq %d id %d prev %q hash %x", i, e.Seq, e.ID, e.PrevAToken, e.Hash)
+		}
 	}
 }
 
@@ -253,9 +278,9 @@ func testAuditDelete(t *testing.T, db *DB) {
 	if err := db.Update(ctx, func(tx vault.Tx) error {
 		for i, e := range events[:3] {
 			e.Seq, e.Hash = int64(i+1), []byte{1}
-			if err := tx.LinkAuditEvent(ctx, e); err != nil {
-				return err
-			}
+		}
+		if err := tx.LinkAuditEvents(ctx, events[:3]); err != nil {
+			return err
 		}
 		var err error
 		n, err = tx.DeleteAuditEvents(ctx, 2)

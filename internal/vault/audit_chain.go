@@ -72,10 +72,10 @@ func (s *Service) LinkAudit(ctx context.Context) (int, error) {
 			for _, e := range events {
 				e.Seq, e.PrevAToken = head.Seq+1, head.AToken
 				e.Hash = mac.AuditMAC(head.Hash, canonicalEvent(e))
-				if err := tx.LinkAuditEvent(ctx, e); err != nil {
-					return err
-				}
 				head = AuditAnchor{Seq: e.Seq, Hash: e.Hash, AToken: e.AToken}
+			}
+			if err := tx.LinkAuditEvents(ctx, events); err != nil {
+				return err
 			}
 			n = len(events)
 			head.MAC = anchorMAC(mac, AuditHead, head)

@@ -70,10 +70,11 @@ type AuditReader interface {
 type AuditWriter interface {
 	// InsertAuditEvent stores a new, unlinked event and sets e.ID.
 	InsertAuditEvent(ctx context.Context, e *AuditRecord) error
-	// LinkAuditEvent stores Seq, PrevAToken and Hash of an unlinked event.
-	// Errors: ErrNotFound when no unlinked event has e.ID; ECONFLICT when
-	// Seq is taken.
-	LinkAuditEvent(ctx context.Context, e *AuditRecord) error
+	// LinkAuditEvents stores Seq, PrevAToken and Hash of unlinked events.
+	// Errors: ErrNotFound when one of them is not an unlinked event (by
+	// ID); ECONFLICT when a Seq is taken. On error the transaction must be
+	// rolled back: some of the events may have been linked.
+	LinkAuditEvents(ctx context.Context, events []*AuditRecord) error
 	// SetAuditAnchor replaces the anchor name (AuditHead or AuditCheckpoint).
 	SetAuditAnchor(ctx context.Context, name string, a AuditAnchor) error
 	// DeleteAuditEvents removes the linked events with Seq <= upTo and
