@@ -25,9 +25,16 @@ const (
 	sqlListUsers    = userSelect + " WHERE erased = 0 ORDER BY id LIMIT ? OFFSET ?"
 	sqlCountUsers   = "SELECT COUNT(*) FROM users WHERE erased = 0"
 
-	// Erased users have NULL indexes, so every match is a live user.
-	sqlUserIndexHolders = "SELECT login_idx, email_idx, phone_idx, custom_idx FROM users" +
-		" WHERE (login_idx = ? OR email_idx = ? OR phone_idx = ? OR custom_idx = ?) AND token <> ?"
+	// Erased users have NULL indexes, so every match is a live user. One
+	// branch per unique index rather than one OR: PostgreSQL plans the OR
+	// as a sequential scan while the table has no statistics, and keeps
+	// that plan in the prepared statement as the table grows (with
+	// autovacuum off, forever); each branch is an equality on a unique
+	// index, planned as an index scan with or without statistics.
+	sqlUserIndexHolders = "SELECT login_idx, email_idx, phone_idx, custom_idx FROM users WHERE login_idx = ? AND token <> ?" +
+		" UNION ALL SELECT login_idx, email_idx, phone_idx, custom_idx FROM users WHERE email_idx = ? AND token <> ?" +
+		" UNION ALL SELECT login_idx, email_idx, phone_idx, custom_idx FROM users WHERE phone_idx = ? AND token <> ?" +
+		" UNION ALL SELECT login_idx, email_idx, phone_idx, custom_idx FROM users WHERE custom_idx = ? AND token <> ?"
 	sqlInsertUser = "INSERT INTO users (" + userColumns + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0)"
 	sqlUpdateUser = "UPDATE users SET profile = ?, login_idx = ?, email_idx = ?, phone_idx = ?, custom_idx = ?, updated = ?" +
 		" WHERE token = ? AND erased = 0"
@@ -185,7 +192,7 @@ func (t *txn) checkIndex(ctx context.Context, token string, ix vault.Index) erro
 		return nil
 	}
 	rows, err := t.run.QueryContext(ctx, t.sql(sqlUserIndexHolders, false),
-		nullString(ix.Login), nullString(ix.Email), nullString(ix.Phone), nullString(ix.Custom), token)
+		nullString(ix.Login), token, nullString(ix.Email), token, nullString(ix.Phone), token, nullString(ix.Custom), token)
 	if err != nil {
 		return err
 	}
