@@ -91,26 +91,16 @@ func (a *appender) append(ctx context.Context, e *vault.AuditRecord) error {
 
 func (a *appender) loop() {
 	defer a.wg.Done()
-	batch := make([]*appendOp, 0, maxAppendBatch)
-	for o := range a.queue {
-		batch = append(batch[:0], o)
-		size := eventSize(o.e)
-	fill:
-		for len(batch) < maxAppendBatch && size < maxAppendBytes {
-			select {
-			case o, ok := <-a.queue:
-				if !ok {
-					break fill
-				}
-				batch = append(batch, o)
-				size += eventSize(o.e)
-			default:
-				break fill
-			}
-		}
-		a.flush(batch)
-		clear(batch) // let answered ops be collected
+	serveBatches(a.queue, maxAppendBatch, batchBytesReached, a.flush)
+}
+
+// batchBytesReached reports whether batch fills one INSERT's packet.
+func batchBytesReached(batch []*appendOp) bool {
+	size := 0
+	for _, o := range batch {
+		size += eventSize(o.e)
 	}
+	return size >= maxAppendBytes
 }
 
 // flush stores the live events of batch in one INSERT and answers each

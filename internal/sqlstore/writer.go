@@ -87,23 +87,32 @@ func (w *writer) do(ctx context.Context, fn func(*txn) error) error {
 
 func (w *writer) loop() {
 	defer close(w.done)
-	batch := make([]*op, 0, maxBatch)
-	for o := range w.queue {
-		batch = append(batch[:0], o)
+	serveBatches(w.queue, maxBatch, nil, w.commit)
+}
+
+// serveBatches is the loop of a group commit, shared by the SQLite writer
+// and the audit appender: it waits for the first queued item, adds what
+// else is queued at that moment, up to limit items and until full (nil:
+// never) reports the batch complete, hands the batch to run, and repeats
+// until queue is closed and drained.
+func serveBatches[T any](queue <-chan T, limit int, full func([]T) bool, run func([]T)) {
+	batch := make([]T, 0, limit)
+	for first := range queue {
+		batch = append(batch[:0], first)
 	fill:
-		for len(batch) < maxBatch {
+		for len(batch) < limit && (full == nil || !full(batch)) {
 			select {
-			case o, ok := <-w.queue:
+			case next, ok := <-queue:
 				if !ok {
 					break fill
 				}
-				batch = append(batch, o)
+				batch = append(batch, next)
 			default:
 				break fill
 			}
 		}
-		w.commit(batch)
-		clear(batch) // let answered ops be collected
+		run(batch)
+		clear(batch) // let answered items be collected
 	}
 }
 
