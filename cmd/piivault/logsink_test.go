@@ -1,34 +1,14 @@
 package main
 
 import (
-	"bytes"
 	"strings"
-	"sync"
 	"testing"
 
 	"piivault/internal/config"
 )
 
-// lockedBuffer is a bytes.Buffer safe for the sink's flusher and the test.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 func TestLogsKeepOrderAndLoseNothingAtClose(t *testing.T) {
-	var out lockedBuffer
+	var out syncBuffer
 	logs := newLogs(&out, config.Log{Level: "info", Format: "json"})
 	logs.access.Info("request", "n", 1)
 	logs.access.Info("request", "n", 2)
@@ -59,7 +39,7 @@ func TestLogsKeepOrderAndLoseNothingAtClose(t *testing.T) {
 }
 
 func TestMainLoggerWritesThroughAtAnyLevel(t *testing.T) {
-	var out lockedBuffer
+	var out syncBuffer
 	logs := newLogs(&out, config.Log{Level: "debug", Format: "text"})
 	defer logs.close()
 	logs.main.With("job", "sweep").Info("expiry sweep", "sessions", 3)
