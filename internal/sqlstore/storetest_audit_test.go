@@ -26,6 +26,7 @@ func TestAuditStoreConformance(t *testing.T) {
 				{"retention deletes linked events up to a seq only", testAuditDelete},
 				{"concurrently appended events are all stored whole and share commits", testAuditAppend},
 				{"a bad event in an appended batch refuses only itself", testAuditAppendBadRow},
+				{"appends that cannot be stored are refused, every one", testAuditAppendRefused},
 			} {
 				t.Run(tc.name, func(t *testing.T) { tc.run(t, open(t, b.fresh(t))) })
 			}
@@ -113,6 +114,41 @@ func testAuditAppendBadRow(t *testing.T, db *DB) {
 		case i != 1 && (err != nil || lookup != nil):
 			t.Fatalf("event %d: append %v, lookup %v", i, err, lookup)
 		}
+	}
+}
+
+// testAuditAppendRefused takes the table away under concurrent appends:
+// every caller must hear that its event was not stored, since a read that
+// is answered without its event breaks the audit trail.
+func testAuditAppendRefused(t *testing.T, db *DB) {
+	ctx := context.Background()
+	rename := func(from, to string) {
+		t.Helper()
+		conn := db.pool
+		if db.writer != nil {
+			conn = db.writer.conn // SQLite's readers are query_only
+		}
+		if _, err := conn.ExecContext(ctx, "ALTER TABLE "+from+" RENAME TO "+to); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rename("audit_events", "audit_events_away")
+	const n = 20
+	errs := make(chan error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { errs <- db.AppendAuditEvent(ctx, newAuditRecord(500+i, "")) })
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err == nil {
+			t.Fatal("an event was acknowledged with its table gone")
+		}
+	}
+	rename("audit_events_away", "audit_events")
+	if err := db.AppendAuditEvent(ctx, newAuditRecord(600, "")); err != nil {
+		t.Fatalf("append once the table is back: %v", err)
 	}
 }
 
