@@ -87,8 +87,10 @@ func testAuditAppend(t *testing.T, db *DB) {
 	t.Logf("%d events in %d commits", n, commits)
 }
 
-// testAuditAppendBadRow hands the appender a batch in which one event
-// repeats a stored atoken (UNIQUE): the INSERT of the batch fails, and
+// testAuditAppendBadRow appends events of which one repeats a stored
+// atoken (UNIQUE): whatever batches the calls share, only that one is
+// refused. On PostgreSQL and MySQL it then hands the appender one batch
+// holding such an event, whose INSERT fails as a whole, and checks that
 // each event is then stored or refused alone.
 func testAuditAppendBadRow(t *testing.T, db *DB) {
 	ctx := context.Background()
@@ -96,25 +98,40 @@ func testAuditAppendBadRow(t *testing.T, db *DB) {
 	if err := db.AppendAuditEvent(ctx, taken); err != nil {
 		t.Fatalf("append: %v", err)
 	}
-	if db.appender == nil {
-		t.Skip("SQLite appends through the writer, whose savepoints isolate each op")
-	}
-	batch := []*appendOp{
-		{ctx: ctx, e: newAuditRecord(2, ""), res: make(chan error, 1)},
-		{ctx: ctx, e: newAuditRecord(1, ""), res: make(chan error, 1)},
-		{ctx: ctx, e: newAuditRecord(3, ""), res: make(chan error, 1)},
-	}
-	db.appender.flush(batch)
-	for i, o := range batch {
-		err := <-o.res
-		_, lookup := db.AuditEvent(ctx, o.e.AToken)
-		switch {
-		case i == 1 && err == nil:
-			t.Fatal("the duplicate event was acknowledged")
-		case i != 1 && (err != nil || lookup != nil):
-			t.Fatalf("event %d: append %v, lookup %v", i, err, lookup)
+	check := func(events []*vault.AuditRecord, errs []error) {
+		t.Helper()
+		for i, e := range events {
+			_, lookup := db.AuditEvent(ctx, e.AToken)
+			switch {
+			case e.AToken == taken.AToken && errs[i] == nil:
+				t.Fatal("the duplicate event was acknowledged")
+			case e.AToken != taken.AToken && (errs[i] != nil || lookup != nil):
+				t.Fatalf("event %d: append %v, lookup %v", i, errs[i], lookup)
+			}
 		}
 	}
+	events := []*vault.AuditRecord{newAuditRecord(2, ""), newAuditRecord(1, ""), newAuditRecord(3, "")}
+	errs := make([]error, len(events))
+	var wg sync.WaitGroup
+	for i, e := range events {
+		wg.Go(func() { errs[i] = db.AppendAuditEvent(ctx, e) })
+	}
+	wg.Wait()
+	check(events, errs)
+	if db.appender == nil {
+		return // SQLite: the writer runs each call in a savepoint of its own
+	}
+	batch := []*appendOp{
+		{ctx: ctx, e: newAuditRecord(4, ""), res: make(chan error, 1)},
+		{ctx: ctx, e: newAuditRecord(1, ""), res: make(chan error, 1)},
+		{ctx: ctx, e: newAuditRecord(5, ""), res: make(chan error, 1)},
+	}
+	db.appender.flush(batch)
+	events, errs = events[:0], errs[:0]
+	for _, o := range batch {
+		events, errs = append(events, o.e), append(errs, <-o.res)
+	}
+	check(events, errs)
 }
 
 // testAuditAppendRefused takes the table away under concurrent appends:
