@@ -39,6 +39,8 @@ type Reader interface {
 	LegalBasisReader
 	AgreementReader
 	ActivityReader
+	NotificationReader
+	UserAgreementReader
 }
 
 // Tx is one read-write transaction.
@@ -56,4 +58,6 @@ type Tx interface {
 	LegalBasisWriter
 	AgreementWriter
 	ActivityWriter
+	NotificationWriter
+	UserAgreementWriter
 }
