@@ -177,9 +177,30 @@ func (s *Service) RevokeAgreements(ctx context.Context, actor Actor, brief strin
 		if err != nil {
 			return err
 		}
-		_, err = tx.RevokeAgreements(ctx, b.ID, s.now())
-		return err
+		return s.revokeAgreements(ctx, tx, b)
 	})
+}
+
+// revokeAgreements revokes every yes agreement on b inside tx and queues
+// a consentchange for each user whose agreement it revoked.
+func (s *Service) revokeAgreements(ctx context.Context, tx Tx, b *LegalBasis) error {
+	now := s.now()
+	var users []string
+	if s.opts.Notifications {
+		var err error
+		if users, err = tx.RevocableAgreementUsers(ctx, b.ID, now); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.RevokeAgreements(ctx, b.ID, now); err != nil {
+		return err
+	}
+	for _, u := range users {
+		if err := s.notify(ctx, tx, NotifyConsentChange, u, b.Brief, AgreementRevoked); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // agreementSubject resolves id, through r, to whom an agreement belongs:
@@ -227,6 +248,10 @@ func (s *Service) putAgreement(ctx context.Context, tx Tx, b *LegalBasis, subj A
 func (s *Service) writeAgreement(ctx context.Context, tx Tx, a *AgreementRecord, b *LegalBasis, subj AgreementSubject, user *UserRecord, id Identity, in agreementInput, status string) error {
 	now := s.now()
 	fresh := a == nil
+	prev := "" // the status a receiver last heard of, if any (§15)
+	if !fresh {
+		prev = s.effectiveStatus(a)
+	}
 	if fresh {
 		a = &AgreementRecord{
 			Key: NewUUID(), BasisID: b.ID, UserToken: subj.UserToken, SubjectIndex: subj.Index,
@@ -264,11 +289,17 @@ func (s *Service) writeAgreement(ctx context.Context, tx Tx, a *AgreementRecord,
 	a.Who = dk.Seal([]byte(id.Value), agreementAAD("who", a.Key))
 	a.When = now
 	if !fresh {
-		return tx.UpdateAgreement(ctx, a)
+		if err := tx.UpdateAgreement(ctx, a); err != nil || prev == status {
+			return err
+		}
+		return s.notify(ctx, tx, NotifyConsentChange, a.UserToken, b.Brief, status)
 	}
 	inserted, err := tx.InsertAgreement(ctx, a)
-	if err != nil || inserted {
+	if err != nil {
 		return err
+	}
+	if inserted {
+		return s.notify(ctx, tx, NotifyConsentChange, a.UserToken, b.Brief, status)
 	}
 	cur, err := tx.AgreementByBasis(ctx, b.ID, subj)
 	if err != nil {

@@ -70,7 +70,13 @@ func (s *Service) ReplayErasures(ctx context.Context, entries iter.Seq2[Erasure,
 		case !rec.Live():
 			continue
 		}
-		err = s.store.Update(ctx, func(tx Tx) error { return tx.EraseUser(ctx, e.Token, max(e.When, 1)) })
+		err = s.store.Update(ctx, func(tx Tx) error {
+			if err := tx.EraseUser(ctx, e.Token, max(e.When, 1)); err != nil {
+				return err
+			}
+			// The restored database may predate the queued notification.
+			return s.notify(ctx, tx, NotifyForgetMe, e.Token, "", "")
+		})
 		switch {
 		case ErrorCode(err) == ENOTFOUND: // erased meanwhile
 			continue

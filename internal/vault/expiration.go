@@ -288,7 +288,10 @@ func (s *Service) eraseWith(ctx context.Context, ev *Event, user *UserRecord, ch
 		if err := check(tx); err != nil {
 			return err
 		}
-		return tx.EraseUser(ctx, user.Token, now)
+		if err := tx.EraseUser(ctx, user.Token, now); err != nil {
+			return err
+		}
+		return s.notify(ctx, tx, NotifyForgetMe, user.Token, "", "")
 	})
 	if err != nil {
 		return err

@@ -168,7 +168,6 @@ func (s *Service) DeleteLegalBasis(ctx context.Context, actor Actor, brief strin
 		if err := tx.UpdateLegalBasis(ctx, b); err != nil {
 			return err
 		}
-		_, err = tx.RevokeAgreements(ctx, b.ID, s.now())
-		return err
+		return s.revokeAgreements(ctx, tx, b)
 	})
 }

@@ -78,7 +78,10 @@ func (s *Service) applyRequest(ctx context.Context, tx Tx, ev *Event, q *Request
 	case ActionChangeAppData:
 		return s.applyApp(ctx, tx, ev, user.Token, q.App, q.Method, change)
 	case ActionForgetMe:
-		return tx.EraseUser(ctx, user.Token, s.now())
+		if err := tx.EraseUser(ctx, user.Token, s.now()); err != nil {
+			return err
+		}
+		return s.notify(ctx, tx, NotifyForgetMe, user.Token, "", "")
 	case ActionAgreementWithdraw:
 		return s.withdrawRequested(ctx, tx, user, q.Brief)
 	}

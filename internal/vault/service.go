@@ -51,6 +51,10 @@ type Options struct {
 	Demo bool
 	// Login configures login codes and login tokens (§6).
 	Login LoginOptions
+	// Notifications queues an outgoing notification (§15) with every
+	// change of a user's profile, existence or consent
+	// (notification.notification_url is set); DeliverNotifications sends them.
+	Notifications bool
 }
 
 // ScopedToken is a configured credential limited to tokenization scopes.

@@ -34,7 +34,7 @@ func (s *Service) SweepExpired(ctx context.Context) (SweepResult, error) {
 		{&res.Shares, func(tx Tx) (int, error) { return tx.DeleteExpiredShares(ctx, now, sweepBatch) }},
 		{&res.LoginCodes, func(tx Tx) (int, error) { return tx.DeleteExpiredLoginCodes(ctx, now, sweepBatch) }},
 		{&res.LoginTokens, func(tx Tx) (int, error) { return tx.DeleteExpiredLoginTokens(ctx, now, sweepBatch) }},
-		{&res.Agreements, func(tx Tx) (int, error) { return tx.ExpireAgreements(ctx, now, sweepBatch) }},
+		{&res.Agreements, func(tx Tx) (int, error) { return s.expireAgreements(ctx, tx, now) }},
 	} {
 		for {
 			var n int
@@ -55,4 +55,34 @@ func (s *Service) SweepExpired(ctx context.Context) (SweepResult, error) {
 	var err error
 	res.Users, err = s.EraseDueUsers(ctx)
 	return res, err
+}
+
+// expireAgreements marks at most sweepBatch yes agreements past their end
+// time expired. With notifications on it goes one agreement at a time, so
+// that each user whose consent expired is told (§15).
+func (s *Service) expireAgreements(ctx context.Context, tx Tx, now int64) (int, error) {
+	if !s.opts.Notifications {
+		return tx.ExpireAgreements(ctx, now, sweepBatch)
+	}
+	due, err := tx.DueAgreements(ctx, now, sweepBatch)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, a := range due {
+		ok, err := tx.ExpireAgreement(ctx, a.ID, now)
+		if err != nil {
+			return n, err
+		}
+		if !ok {
+			continue
+		}
+		n++
+		if err := s.notify(ctx, tx, NotifyConsentChange, a.UserToken, a.Brief, AgreementExpired); err != nil {
+			return n, err
+		}
+	}
+	// Rows another instance expired first make a short count, which ends
+	// this sweep early; the next one picks up the rest.
+	return n, nil
 }

@@ -94,6 +94,9 @@ func (s *Service) CreateUser(ctx context.Context, actor Actor, profile map[strin
 		if err := tx.InsertUser(ctx, rec); err != nil {
 			return err
 		}
+		if err := s.notify(ctx, tx, NotifyProfileNew, token, "", ""); err != nil {
+			return err
+		}
 		return s.linkAgreements(ctx, tx, token, dk, Index{}, ix)
 	})); err != nil {
 		return "", err
@@ -173,6 +176,9 @@ func (s *Service) UpdateUser(ctx context.Context, actor Actor, id Identity, patc
 		if err := tx.UpdateUser(ctx, cur); err != nil {
 			return err
 		}
+		if err := s.notify(ctx, tx, NotifyProfileChange, cur.Token, "", ""); err != nil {
+			return err
+		}
 		return s.linkAgreements(ctx, tx, cur.Token, dk, old, cur.Index)
 	})
 	if err != nil {
@@ -202,7 +208,10 @@ func (s *Service) EraseUser(ctx context.Context, actor Actor, id Identity) (Chan
 	// The event keeps no who: the data key it would be sealed under dies
 	// in the same transaction.
 	if err := s.withAudit(ctx, &ev, func(tx Tx) error {
-		return tx.EraseUser(ctx, rec.Token, now)
+		if err := tx.EraseUser(ctx, rec.Token, now); err != nil {
+			return err
+		}
+		return s.notify(ctx, tx, NotifyForgetMe, rec.Token, "", "")
 	}); err != nil {
 		return ChangeResult{}, err
 	}

@@ -65,6 +65,9 @@ func (s *Service) patchProfile(ctx context.Context, tx Tx, token string, patch a
 	if err := tx.UpdateUser(ctx, cur); err != nil {
 		return nil, nil, err
 	}
+	if err := s.notify(ctx, tx, NotifyProfileChange, cur.Token, "", ""); err != nil {
+		return nil, nil, err
+	}
 	// A new email or phone takes over the agreements held against it (§7.2).
 	return before, after, s.linkUserAgreements(ctx, tx, cur, old.Index)
 }
