@@ -116,6 +116,7 @@ func (s *server) run(ctx context.Context) error {
 		opts.RequestNotifier = notice
 	}
 	opts.KeyManager, opts.Erasures = km, led
+	opts.Notifications = s.cfg.Notification.NotificationURL != ""
 	svc := vault.NewService(db, keys, opts)
 	// Before serving: a restored backup must not show anyone erased since.
 	if err := replayErasures(ctx, svc, led, s.logger); err != nil {
@@ -143,6 +144,15 @@ func (s *server) run(ctx context.Context) error {
 		stopAudit()
 		<-auditDone
 	}()
+	// And the notification dispatcher, when a receiver is configured.
+	if opts.Notifications {
+		notifyCtx, stopNotify := context.WithCancel(ctx)
+		notifyDone := s.notifications(notifyCtx, svc, s.cfg.Notification.NotificationURL, s.cfg.Notification.Secret.Value())
+		defer func() {
+			stopNotify()
+			<-notifyDone
+		}()
+	}
 	handler := httpapi.New(svc, httpapi.Options{
 		MaxBodyBytes:  s.cfg.Server.MaxBodyBytes,
 		MaxJSONDepth:  s.cfg.Server.MaxJSONDepth,

@@ -31,7 +31,7 @@ func TestMetricsRouteCountsByPatternNeverByPath(t *testing.T) {
 		`piivault_http_request_duration_seconds_bucket{method="POST",route="/v1/user",le="+Inf"} 1`,
 		`piivault_auth_failures_total{reason="forbidden"} 1`,
 		"piivault_sessions_live", "piivault_audit_events_total",
-		"piivault_notifications_failed_total", "piivault_login_code_delivery_failures_total",
+		"piivault_notifications_failed_total", "piivault_notifications_delivered_total", "piivault_login_code_delivery_failures_total",
 		"process_resident_memory_bytes",
 	} {
 		if !strings.Contains(body, want) {

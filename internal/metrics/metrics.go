@@ -28,6 +28,7 @@ type Metrics struct {
 	rateLimited   *prometheus.CounterVec
 	auditEvents   prometheus.Counter
 	notifyFailed  prometheus.Counter
+	notifySent    prometheus.Counter
 	deliveryFails prometheus.Counter
 	loginsFailed  prometheus.Counter
 	storageErrors prometheus.Counter
@@ -58,6 +59,9 @@ func New() *Metrics {
 	m.notifyFailed = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "piivault_notifications_failed_total", Help: "Outgoing notification deliveries that failed.",
 	})
+	m.notifySent = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "piivault_notifications_delivered_total", Help: "Outgoing notifications the receiver accepted.",
+	})
 	m.deliveryFails = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "piivault_login_code_delivery_failures_total", Help: "Login codes that could not be sent by e-mail or SMS.",
 	})
@@ -79,7 +83,7 @@ func New() *Metrics {
 	m.registry.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.requests, m.duration, m.authFailures, m.rateLimited, m.auditEvents, m.notifyFailed,
+		m.requests, m.duration, m.authFailures, m.rateLimited, m.auditEvents, m.notifyFailed, m.notifySent,
 		m.deliveryFails, m.loginsFailed, m.storageErrors, m.jobRuns, m.expired, m.sessionsLive,
 	)
 	return m
@@ -131,6 +135,14 @@ func (m *Metrics) NotificationFailed() {
 		return
 	}
 	m.notifyFailed.Inc()
+}
+
+// NotificationsDelivered counts n outgoing notifications the receiver accepted.
+func (m *Metrics) NotificationsDelivered(n int) {
+	if m == nil {
+		return
+	}
+	m.notifySent.Add(float64(n))
 }
 
 // CodeDeliveryFailed counts a login code that could not be sent.
