@@ -64,6 +64,11 @@ func (s *Service) notify(ctx context.Context, tx Tx, action, userToken, brief, s
 	if !s.opts.Notifications || userToken == "" {
 		return nil
 	}
+	if action == NotifyConsentChange && status == AgreementYes {
+		// §15 reports a consent change as no, expired or revoked only: a
+		// receiver written against it need not know "yes".
+		return nil
+	}
 	now := s.clock.Now()
 	return tx.InsertNotification(ctx, &Notification{
 		ID: NewUUID(), Action: action, UserToken: userToken, Brief: brief, Status: status,
