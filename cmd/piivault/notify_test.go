@@ -6,14 +6,11 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"piivault/internal/envelope"
-	"piivault/internal/sqlstore"
 	"piivault/internal/vault"
 )
 
@@ -23,23 +20,7 @@ import (
 // ends when its context does.
 func TestNotificationsJobSendsAtStartLogsWithoutPIIAndStops(t *testing.T) {
 	ctx := context.Background()
-	db, err := sqlstore.Open(ctx, sqlstore.Config{DSN: filepath.Join(t.TempDir(), "vault.db")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	master, err := envelope.ParseMasterKey(envelope.GenerateMasterKey())
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys, err := envelope.Ensure(ctx, master, db, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc := vault.NewService(db, keys, vault.Options{Notifications: true})
+	svc := jobService(t, vault.Options{Notifications: true})
 	token, err := svc.CreateUser(ctx, vault.Root, map[string]any{"login": "notify-canary"})
 	if err != nil {
 		t.Fatal(err)

@@ -42,16 +42,16 @@ func (c recordChan) Handle(_ context.Context, r slog.Record) error {
 func (c recordChan) WithAttrs([]slog.Attr) slog.Handler { return c }
 func (c recordChan) WithGroup(string) slog.Handler      { return c }
 
-// TestSweepRunsAtStartAndStopsWithItsContext: the background sweep deletes
-// expired sessions as soon as it starts (not only after the first interval),
-// logs counts and nothing else, and ends when its context does.
-func TestSweepRunsAtStartAndStopsWithItsContext(t *testing.T) {
+// jobService is a Service over a fresh, migrated SQLite vault with a new
+// master key, for the tests of the background jobs.
+func jobService(t *testing.T, opts vault.Options) *vault.Service {
+	t.Helper()
 	ctx := context.Background()
 	db, err := sqlstore.Open(ctx, sqlstore.Config{DSN: filepath.Join(t.TempDir(), "vault.db")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	t.Cleanup(func() { db.Close() })
 	if err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -63,8 +63,16 @@ func TestSweepRunsAtStartAndStopsWithItsContext(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return vault.NewService(db, keys, opts)
+}
+
+// TestSweepRunsAtStartAndStopsWithItsContext: the background sweep deletes
+// expired sessions as soon as it starts (not only after the first interval),
+// logs counts and nothing else, and ends when its context does.
+func TestSweepRunsAtStartAndStopsWithItsContext(t *testing.T) {
+	ctx := context.Background()
 	clock := &stepClock{now: time.Unix(1_800_000_000, 0)}
-	svc := vault.NewService(db, keys, vault.Options{Clock: clock})
+	svc := jobService(t, vault.Options{Clock: clock})
 	const id = "sweep-test-session-0001"
 	if err := svc.PutSession(ctx, vault.Root, id, map[string]any{"secret": "sweep-canary", "expiration": "1s"}); err != nil {
 		t.Fatal(err)
