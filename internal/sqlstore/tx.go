@@ -50,12 +50,12 @@ func (r *reader) bound(ctx context.Context) (context.Context, context.CancelFunc
 
 // boundPoint is bound for a read of at most one row by a unique key. On
 // SQLite, outside the writer, such a read takes microseconds and never
-// waits for a lock (WAL readers take none; a rare busy wait ends after
-// busy_timeout), so cancelling it half-way gains nothing, while a
-// cancellable context costs database/sql a watcher goroutine and mattn an
-// interrupt hook per statement: a measured 5% of a session read. So it
-// runs with a context that cannot be cancelled, unless the caller's has
-// already ended, which fails it at once.
+// waits for the writer (in WAL mode readers do not block on it; a rare
+// busy wait ends after busy_timeout), so cancelling it half-way gains
+// nothing, while a cancellable context costs database/sql a watcher
+// goroutine and mattn an interrupt hook per statement: a measured 5% of a
+// session read. So it runs with a context that cannot be cancelled,
+// unless the caller's has already ended, which fails it at once.
 func (r *reader) boundPoint(ctx context.Context) (context.Context, context.CancelFunc) {
 	if r.d.name == SQLite && r.timeout > 0 && ctx.Err() == nil {
 		return context.WithoutCancel(ctx), func() {}
