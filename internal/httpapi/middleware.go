@@ -99,19 +99,20 @@ func (h *handler) finish(ex *exchange, r *http.Request, start time.Time) {
 	if route == "" {
 		route = "-"
 	}
-	h.metrics.ObserveRequest(route, logMethod(r.Method), status, time.Since(start))
+	end := time.Now()
+	h.metrics.ObserveRequest(route, logMethod(r.Method), status, end.Sub(start))
 	access := h.access.Handler()
 	if !access.Enabled(r.Context(), slog.LevelInfo) {
 		return
 	}
 	// The record is built here rather than by Logger.LogAttrs, which would
 	// walk the stack for a source location this line never shows.
-	rec := slog.NewRecord(time.Now(), slog.LevelInfo, "request", 0)
+	rec := slog.NewRecord(end, slog.LevelInfo, "request", 0)
 	rec.AddAttrs(
 		slog.String("method", logMethod(r.Method)),
 		slog.String("route", route),
 		slog.Int("status", status),
-		slog.Duration("duration", time.Since(start)),
+		slog.Duration("duration", end.Sub(start)),
 		slog.Int64("bytes", ex.size),
 		slog.String("request_id", ex.id))
 	access.Handle(r.Context(), rec)
