@@ -148,8 +148,7 @@ func (h *handler) agreementRequest(r *http.Request, withBody bool) (string, vaul
 	if err != nil || !withBody {
 		return brief, id, nil, err
 	}
-	body, err := h.decodeBody(r, objectBody)
-	fields, _ := body.(map[string]any)
+	fields, err := h.decodeObject(r)
 	return brief, id, fields, err
 }
 

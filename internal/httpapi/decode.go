@@ -21,6 +21,14 @@ const (
 	patchBody
 )
 
+// decodeObject decodes a body that must be a JSON object: the document, or
+// nil for an empty body.
+func (h *handler) decodeObject(r *http.Request) (map[string]any, error) {
+	body, err := h.decodeBody(r, objectBody)
+	doc, _ := body.(map[string]any)
+	return doc, err
+}
+
 // decodeBody reads and parses the request body under the rules of §1.2.
 // It returns nil for an empty body (0 bytes or white space only), a
 // map[string]any for an object or form (form values are strings), and, for

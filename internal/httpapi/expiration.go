@@ -26,12 +26,11 @@ func (h *handler) startExpiration(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	body, err := h.decodeBody(r, objectBody)
+	doc, err := h.decodeObject(r)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	doc, _ := body.(map[string]any)
 	token, err := h.svc.StartExpiration(r.Context(), actorOf(r), id, doc)
 	if err != nil {
 		h.fail(w, r, err)

@@ -68,12 +68,11 @@ func (h *handler) saveLegalBasis(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	body, err := h.decodeBody(r, objectBody)
+	fields, err := h.decodeObject(r)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	fields, _ := body.(map[string]any)
 	if err := h.svc.SaveLegalBasis(r.Context(), actorOf(r), brief, fields); err != nil {
 		h.fail(w, r, err)
 		return

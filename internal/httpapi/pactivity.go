@@ -56,12 +56,11 @@ func (h *handler) saveActivity(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	body, err := h.decodeBody(r, objectBody)
+	fields, err := h.decodeObject(r)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	fields, _ := body.(map[string]any)
 	if err := h.svc.SaveActivity(r.Context(), actorOf(r), name, fields); err != nil {
 		h.fail(w, r, err)
 		return

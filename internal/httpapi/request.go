@@ -107,12 +107,11 @@ func (h *handler) decideRequest(w http.ResponseWriter, r *http.Request, decide r
 		h.fail(w, r, err)
 		return
 	}
-	body, err := h.decodeBody(r, objectBody)
+	doc, err := h.decodeObject(r)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	doc, _ := body.(map[string]any)
 	if err := decide(r.Context(), actorOf(r), rtoken, doc); err != nil {
 		h.fail(w, r, err)
 		return

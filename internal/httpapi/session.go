@@ -69,12 +69,11 @@ func (h *handler) putSession(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, errBadSessionID)
 		return
 	}
-	body, err := h.decodeBody(r, objectBody)
+	data, err := h.decodeObject(r) // nil for an empty body
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	data, _ := body.(map[string]any) // nil for an empty body
 	if err := h.svc.PutSession(r.Context(), actorOf(r), id, data); err != nil {
 		h.fail(w, r, err)
 		return

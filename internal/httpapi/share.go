@@ -25,12 +25,11 @@ func (h *handler) createShare(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	body, err := h.decodeBody(r, objectBody)
+	doc, err := h.decodeObject(r)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	doc, _ := body.(map[string]any)
 	record, err := h.svc.CreateShare(r.Context(), actorOf(r), id, doc)
 	if err != nil {
 		h.fail(w, r, err)

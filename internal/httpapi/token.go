@@ -29,12 +29,11 @@ type tokenMissing struct {
 
 // createToken serves POST /v1/token (§12).
 func (h *handler) createToken(w http.ResponseWriter, r *http.Request) {
-	body, err := h.decodeBody(r, objectBody)
+	m, err := h.decodeObject(r) // nil for an empty body: every field takes its default
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	m, _ := body.(map[string]any) // nil for an empty body: every field takes its default
 	tok, err := h.svc.CreateToken(r.Context(), actorOf(r), m)
 	if err != nil {
 		h.fail(w, r, err)
@@ -74,12 +73,11 @@ func (h *handler) deleteToken(w http.ResponseWriter, r *http.Request) {
 
 // createTokens serves POST /v1/tokens (§12): all items or none.
 func (h *handler) createTokens(w http.ResponseWriter, r *http.Request) {
-	body, err := h.decodeBody(r, objectBody)
+	m, err := h.decodeObject(r)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	m, _ := body.(map[string]any)
 	toks, err := h.svc.CreateTokens(r.Context(), actorOf(r), m)
 	if err != nil {
 		h.fail(w, r, err)
@@ -95,12 +93,11 @@ func (h *handler) createTokens(w http.ResponseWriter, r *http.Request) {
 // lookupTokens serves POST /v1/tokens/lookup (§12): rows in input order, a
 // missing or expired token marked as such in its row.
 func (h *handler) lookupTokens(w http.ResponseWriter, r *http.Request) {
-	body, err := h.decodeBody(r, objectBody)
+	m, err := h.decodeObject(r)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	m, _ := body.(map[string]any)
 	found, err := h.svc.LookupTokens(r.Context(), actorOf(r), m)
 	if err != nil {
 		h.fail(w, r, err)

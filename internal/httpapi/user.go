@@ -11,12 +11,11 @@ var errEmptyRequestBody = &vault.Error{Code: vault.EINVALID, Message: "empty req
 
 // createUser serves POST /v1/user (§3.2).
 func (h *handler) createUser(w http.ResponseWriter, r *http.Request) {
-	body, err := h.decodeBody(r, objectBody)
+	profile, err := h.decodeObject(r)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	profile, _ := body.(map[string]any)
 	if len(profile) == 0 {
 		h.fail(w, r, errEmptyRequestBody)
 		return
