@@ -35,11 +35,7 @@ func runErasures(ctx context.Context, env *environ, args []string) int {
 	if done {
 		return status
 	}
-	master, err := masterKeyOf(cfg)
-	if err != nil {
-		return fail(env, "erasures replay", err)
-	}
-	ke, err := openKeyEnv(ctx, cfg, master, env.stderr)
+	ke, err := openConfiguredKeyEnv(ctx, cfg, env.stderr)
 	if err != nil {
 		return fail(env, "erasures replay", err)
 	}

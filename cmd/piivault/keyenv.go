@@ -20,6 +20,15 @@ type keyEnv struct {
 	km   *vault.KeyManager
 }
 
+// openConfiguredKeyEnv is openKeyEnv with the master key of cfg.
+func openConfiguredKeyEnv(ctx context.Context, cfg *config.Config, w io.Writer) (*keyEnv, error) {
+	master, err := masterKeyOf(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return openKeyEnv(ctx, cfg, master, w)
+}
+
 // openKeyEnv opens cfg's database and keyring with master (cleared
 // afterwards). Faults of the key manager are logged to w as text, warnings
 // and worse only: the commands report progress themselves.

@@ -30,13 +30,9 @@ func runRotateKey(ctx context.Context, env *environ, args []string) int {
 	if done {
 		return status
 	}
-	master, err := masterKeyOf(cfg)
-	if err != nil {
-		return fail(env, "rotate-key", err)
-	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	ke, err := openKeyEnv(ctx, cfg, master, env.stderr)
+	ke, err := openConfiguredKeyEnv(ctx, cfg, env.stderr)
 	if err != nil {
 		return fail(env, "rotate-key", err)
 	}
