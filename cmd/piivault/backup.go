@@ -7,12 +7,32 @@ import (
 	"io/fs"
 	"os"
 
+	"piivault/internal/config"
 	"piivault/internal/sqlstore"
 )
 
 // errBackupDialect points PostgreSQL and MySQL operators to their tools.
 var errBackupDialect = errors.New("backup and restore handle SQLite only; back PostgreSQL and MySQL up with their own tools " +
 	"(pg_dump, mysqldump, mariadb-backup) and run 'piivault erasures replay' after restoring (see README)")
+
+// loadSQLiteFile parses the one FILE argument (what names it in a usage
+// error) and loads a configuration that must use SQLite, as backup and
+// restore need.
+func (f *flags) loadSQLiteFile(args []string, what string) (pos []string, cfg *config.Config, status int, done bool) {
+	if pos, status, done = f.parseWithArgs(args, 1, what); done {
+		return nil, nil, status, true
+	}
+	if cfg, status, done = f.load(nil); done {
+		return nil, nil, status, true
+	}
+	if err := cfg.ValidateWithoutSecrets(); err != nil {
+		return nil, nil, fail(f.env, f.fs.Name(), err), true
+	}
+	if cfg.Storage.Driver != sqlstore.SQLite {
+		return nil, nil, fail(f.env, f.fs.Name(), errBackupDialect), true
+	}
+	return pos, cfg, exitOK, false
+}
 
 func runBackup(ctx context.Context, env *environ, args []string) int {
 	f := newFlags(env, "backup", "backup [--data-dir DIR] [--config FILE] FILE",
@@ -21,19 +41,9 @@ func runBackup(ctx context.Context, env *environ, args []string) int {
 			"it needs the master key of its time. The erasure ledger is not in it, on purpose: after a\n"+
 			"restore, the ledger erases again everyone erased since the backup. Needs no master key.",
 		false, true)
-	pos, status, done := f.parseWithArgs(args, 1, "one FILE to write")
+	pos, cfg, status, done := f.loadSQLiteFile(args, "one FILE to write")
 	if done {
 		return status
-	}
-	cfg, status, done := f.load(nil)
-	if done {
-		return status
-	}
-	if err := cfg.ValidateWithoutSecrets(); err != nil {
-		return fail(env, "backup", err)
-	}
-	if cfg.Storage.Driver != sqlstore.SQLite {
-		return fail(env, "backup", errBackupDialect)
 	}
 	path := cfg.Storage.DSN.Value()
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {

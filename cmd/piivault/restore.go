@@ -16,19 +16,9 @@ func runRestore(ctx context.Context, env *environ, args []string) int {
 			"first. With the master key configured it then replays the erasure ledger, so that nobody erased\n"+
 			"after the backup comes back; without it, the next server start does that before serving.",
 		false, true)
-	pos, status, done := f.parseWithArgs(args, 1, "one backup FILE")
+	pos, cfg, status, done := f.loadSQLiteFile(args, "one backup FILE")
 	if done {
 		return status
-	}
-	cfg, status, done := f.load(nil)
-	if done {
-		return status
-	}
-	if err := cfg.ValidateWithoutSecrets(); err != nil {
-		return fail(env, "restore", err)
-	}
-	if cfg.Storage.Driver != sqlstore.SQLite {
-		return fail(env, "restore", errBackupDialect)
 	}
 	release, err := lockDatabase(cfg, true)
 	if err != nil {
